@@ -1,0 +1,86 @@
+"""Reason codes: one schema for every outcome the engine reports.
+
+A reason is a stable dotted code (``mrz.check_digit``), whether the applicant can fix it by trying again
+(``retryable``), a short user-safe message, and a ``detail`` dict with the evidence a reviewer needs
+(values compared, scores with their thresholds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ReasonCode(StrEnum):
+    """Every reason code the engine can emit."""
+
+    # image quality gate (retryable: the applicant can take a better photo)
+    QUALITY_TOO_SMALL = "quality.too_small"
+    QUALITY_BLUR = "quality.blur"
+    QUALITY_GLARE = "quality.glare"
+    QUALITY_DARK = "quality.too_dark"
+    QUALITY_CUT_OFF = "quality.document_cut_off"
+    # document
+    DOCUMENT_NOT_FOUND = "document.not_found"
+    # machine-readable zone
+    MRZ_NOT_FOUND = "mrz.not_found"
+    MRZ_UNREADABLE = "mrz.unreadable"
+    MRZ_CHECK_DIGIT = "mrz.check_digit"
+    MRZ_REPAIRED = "mrz.repaired"
+    MRZ_NAME_UNCERTAIN = "mrz.name_uncertain"
+
+
+_RETRYABLE = {
+    ReasonCode.QUALITY_TOO_SMALL,
+    ReasonCode.QUALITY_BLUR,
+    ReasonCode.QUALITY_GLARE,
+    ReasonCode.QUALITY_DARK,
+    ReasonCode.QUALITY_CUT_OFF,
+    ReasonCode.DOCUMENT_NOT_FOUND,
+    ReasonCode.MRZ_NOT_FOUND,
+    ReasonCode.MRZ_UNREADABLE,
+}
+
+_MESSAGES: dict[ReasonCode, str] = {
+    ReasonCode.QUALITY_TOO_SMALL: "The photo is too small. Take it closer, with the document filling most of the frame.",
+    ReasonCode.QUALITY_BLUR: "The photo is blurred. Hold the phone still and let it focus.",
+    ReasonCode.QUALITY_GLARE: "Light reflects on the document. Tilt it away from the lamp or window.",
+    ReasonCode.QUALITY_DARK: "The photo is too dark. Move to a brighter place.",
+    ReasonCode.QUALITY_CUT_OFF: "Part of the document is outside the photo. Show the whole document.",
+    ReasonCode.DOCUMENT_NOT_FOUND: "We could not find a document in the photo.",
+    ReasonCode.MRZ_NOT_FOUND: "We could not find the machine-readable lines (<<<) on the document.",
+    ReasonCode.MRZ_UNREADABLE: "We could not read the machine-readable lines. Take a sharper photo without glare.",
+    ReasonCode.MRZ_CHECK_DIGIT: "The machine-readable lines do not pass their checks.",
+    ReasonCode.MRZ_REPAIRED: "Some characters were corrected using the check digits.",
+    ReasonCode.MRZ_NAME_UNCERTAIN: "The name in the machine-readable lines was hard to read.",
+}
+
+
+def is_retryable(code: ReasonCode) -> bool:
+    """True when the applicant can fix the cause by submitting again."""
+    return code in _RETRYABLE
+
+
+def message_for(code: ReasonCode) -> str:
+    """The short, user-safe English message for ``code``."""
+    return _MESSAGES[code]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One outcome with its evidence. ``detail`` holds values compared and scores with thresholds."""
+
+    code: ReasonCode
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def retryable(self) -> bool:
+        return is_retryable(self.code)
+
+    @property
+    def message(self) -> str:
+        return message_for(self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "retryable": self.retryable, "message": self.message, "detail": self.detail}
