@@ -1,0 +1,129 @@
+"""The ``kyc`` command.
+
+Exit codes (stable, documented in ``kyc --help``):
+  0  the check passed (for ``mrz``: a valid MRZ was read)
+  1  the check ran but did not pass (no MRZ, check digits disagree, ...): see the reason codes
+  2  usage error (bad arguments)
+  3  input error: the file is missing, not an image, truncated, too large ...
+  4  model or configuration error: a model file is missing or differs from the manifest
+  5  unexpected internal error (a bug: please report it with the JSON output)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, KycError, ModelError
+from .settings import Settings, get_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
+
+EPILOG = """exit codes:
+  0  passed (mrz: a valid MRZ was read)     3  input error (not an image, truncated, too large ...)
+  1  ran, did not pass: see reason codes    4  model/config error (missing or mismatching model file)
+  2  usage error                            5  internal error (a bug; the JSON output says what)
+
+environment: settings come from KYC_* variables, e.g. KYC_MODEL_DIR=/opt/kyc/models (see README)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kyc",
+        description="kyc_engine: offline eKYC verification (document MRZ, faces, liveness, registration data).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    mrz = sub.add_parser(
+        "mrz",
+        help="read and validate the machine-readable zone of an ID card, passport or visa photo",
+        description=(
+            "Find the document in IMAGE, read its MRZ (TD1, TD2, TD3, MRV-A/B), validate every ICAO 9303 "
+            "check digit, repair confusable characters only where the check digits then agree, and print "
+            "the fields. A photo, a scan or a crop of the MRZ all work."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    mrz.add_argument("image", type=Path, help="JPEG, PNG, WEBP, TIFF or BMP file")
+    mrz.add_argument("--json", action="store_true", help="print exactly one JSON object (for machines)")
+
+    models = sub.add_parser("models", help="list the model files and check them against the manifest")
+    models.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _emit_error(err: KycError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"error": err.to_dict()}, ensure_ascii=False))
+    else:
+        print(f"error [{err.code}]: {err.message}", file=sys.stderr)
+
+
+def _cmd_mrz(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import Engine
+    from .imageio import load_image_file
+
+    image = load_image_file(
+        args.image, max_bytes=settings.limits.max_upload_bytes, max_pixels=settings.limits.max_pixels
+    )
+    engine = Engine.from_settings(settings, stages=("mrz",))
+    report = engine.read_mrz(image).to_dict()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        from .render import print_mrz_report
+
+        print_mrz_report(report)
+    return EXIT_OK if report["valid"] else EXIT_FAILED
+
+
+def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from .manifest import ModelRegistry
+
+    registry = ModelRegistry.load(settings.manifest_path, settings.model_dir)
+    info = registry.describe()
+    if args.json:
+        print(json.dumps(info))
+    else:
+        from .render import print_models
+
+        print_models(info, settings.model_dir)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Any] = {"mrz": _cmd_mrz, "models": _cmd_models}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kyc`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    as_json = bool(getattr(args, "json", False))
+    try:
+        return int(COMMANDS[args.command](args, get_settings()))
+    except InputError as err:
+        _emit_error(err, as_json)
+        return EXIT_INPUT
+    except ModelError as err:
+        _emit_error(err, as_json)
+        return EXIT_MODEL
+    except KycError as err:
+        _emit_error(err, as_json)
+        return EXIT_FAILED
+    except Exception as exc:  # the CLI never shows a traceback; -v logs it
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        _emit_error(KycError(f"internal error: {type(exc).__name__}: {exc}", code="engine.internal"), as_json)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
