@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from samples import render
+from samples import decor, render
 from samples.identities import AS_OF, PASSPORT_COUNTRIES, Holder, random_expiry, random_holder
-from samples.layouts import COUNTRY_NAMES, LAYOUTS, Layout
+from samples.layouts import CITIES, COUNTRY_NAMES, LAYOUTS, Layout
 from samples.mrz_text import DOC_TYPE, MrzData, compose, transliterate
 
 __all__ = ["LAYOUTS", "make_document"]
@@ -122,20 +122,59 @@ def _draw_cells(draw: ImageDraw.ImageDraw, rows: list[list[tuple[str, str]]], bo
             draw.text((x, y + lab_sz * 1.25), value, font=vf, fill=ink)
 
 
-def _signature(img: np.ndarray, rng: np.random.Generator, box: tuple[int, int, int, int]) -> None:
-    """A smooth random scribble inside ``box`` (x, y, w, h)."""
-    x, y, w, h = box
-    n = int(rng.integers(3, 7))
-    t = np.linspace(0, 1, 200)
-    xs = x + w * t
-    ys = y + h / 2 + sum(rng.uniform(-h / 4, h / 4) * np.sin(2 * np.pi * (k + 1) * t * rng.uniform(0.5, 2))
-                          for k in range(n))
-    pts = np.stack([xs, ys], 1).astype(np.int32)
-    cv2.polylines(img, [pts], False, (120, 40, 20), 2, cv2.LINE_AA)
-
-
 def _fmt_date(d: dt.date) -> str:
     return d.strftime("%d.%m.%Y")
+
+
+def _viz_extras(lay: Layout, holder: Holder, mrz: MrzData, rng: np.random.Generator) -> dict[str, str]:
+    """VIZ-only values: date of issue, place of birth, authority, visa entries."""
+    years = 10 if (mrz.expiry - AS_OF).days > 5 * 365 or rng.random() < 0.5 else 5
+    if lay.fmt in ("MRV-A", "MRV-B"):
+        issue = mrz.expiry - dt.timedelta(days=int(rng.integers(30, 365)))
+    else:
+        issue = mrz.expiry.replace(year=mrz.expiry.year - years) + dt.timedelta(days=1) \
+            if not (mrz.expiry.month == 2 and mrz.expiry.day == 29) else mrz.expiry - dt.timedelta(days=365 * years)
+    country = holder.country
+    place = _pick(rng, CITIES[country]) if country in CITIES else COUNTRY_NAMES.get(country, country)
+    authority = {"KAZ": "ҚР ІІМ / MIA RK", "ALB": "DPGJC", "D": "STADT " + transliterate(place).replace("<", " ")}
+    return {
+        "date_of_issue": issue.isoformat(),
+        "place_of_birth": place,
+        "authority": authority.get(mrz.issuing, "MINISTRY OF INTERIOR" if rng.random() < 0.5 else "IMMIGRATION"),
+        "entries": _pick(rng, ["1", "2", "MULT"]),
+    }
+
+
+def _rows(lay: Layout, holder: Holder, mrz: MrzData, viz: dict[str, str]) -> list[list[tuple[str, str]]]:
+    """Label/value rows of the visual zone for ``lay``."""
+    L = lay.labels
+    sex = "X" if holder.sex == "<" else holder.sex
+    issue = _fmt_date(dt.date.fromisoformat(viz["date_of_issue"]))
+    expiry = _fmt_date(mrz.expiry)
+    surname, given = [(L["surname"], _latin_cyr(holder.surname))], [(L["given"], _latin_cyr(holder.given_names))]
+    personal = holder.iin or holder.personal_number or (mrz.optional if lay.name == "uga_id" else "")
+    if lay.fmt == "TD3":
+        rows = [[("Type", mrz.document_code.strip("<")), ("Code", mrz.issuing), (L["number"], mrz.document_number)],
+                surname, given]
+        if holder.patronymic:
+            rows.append([(L["patronymic"], holder.patronymic)])
+        rows += [[(L["nationality"], COUNTRY_NAMES.get(mrz.nationality, mrz.nationality) + f" / {mrz.nationality}")],
+                 [(L["birth"], _fmt_date(holder.birth)), (L["sex"], sex), ("Place of birth", viz["place_of_birth"])],
+                 [(L["issue"], issue), ("Authority", viz["authority"])],
+                 [(L["expiry"], expiry)] + ([(L["personal"], personal or mrz.optional)] if mrz.optional else [])]
+        return rows
+    if lay.fmt in ("MRV-A", "MRV-B"):
+        return [[(L["issue"], issue), (L["expiry"], expiry), (L["personal"], viz["entries"])],
+                [(L["number"], mrz.document_number), ("Type", "C"), ("Duration", f"{len(viz['place_of_birth']) * 3} DAYS")],
+                surname, given,
+                [(L["birth"], _fmt_date(holder.birth)), (L["sex"], sex), (L["nationality"], mrz.nationality)]]
+    rows = [surname, given]
+    if holder.patronymic:
+        rows.append([(L["patronymic"], holder.patronymic)])
+    rows.append([(L["birth"], _fmt_date(holder.birth)), (L["sex"], sex)])
+    rows.append([(L["number"], mrz.document_number), (L["nationality"], mrz.nationality)])
+    rows.append([(L["expiry"], expiry)] + ([(L["personal"], personal)] if personal else [(L["issue"], issue)]))
+    return rows
 
 
 def make_document(layout: str, rng: np.random.Generator,
@@ -143,11 +182,13 @@ def make_document(layout: str, rng: np.random.Generator,
     """Render a flat document of ``layout`` (a key of :data:`LAYOUTS`).
 
     Returns (BGR image, truth dict). The truth holds every key of the ground-truth schema
-    except ``id``, ``seed`` and ``photo``, plus ``mrz_box_doc`` (x, y, w, h).
+    except ``id``, ``seed`` and ``photo``, plus ``mrz_box_doc`` (x, y, w, h) and ``viz``
+    (VIZ-only values such as the date of issue).
     """
     lay = LAYOUTS[layout]
     holder, mrz = _content(lay, rng)
     lines, fields = compose(mrz)
+    viz = _viz_extras(lay, holder, mrz, rng)
     w, h = lay.size
     ppm = lay.px_per_mm
     doc = render.gradient_background(w, h, lay.bg[0], lay.bg[1], rng)
@@ -163,19 +204,25 @@ def make_document(layout: str, rng: np.random.Generator,
     clear_top = int(base0 - 0.73 * pitch / 0.723 - 2.5 * ppm)
     doc[clear_top:] = (doc[clear_top:].astype(np.float32) * 0.45 + 255 * 0.55).astype(np.uint8)
 
-    # Portrait (and ghost) from faces/ when available.
+    # header: flag band, emblem
+    scale = w / 1012 if lay.fmt == "TD1" else w / 1100
+    header_h = int(0.17 * h if lay.fmt == "TD1" else 0.13 * h)
+    country = mrz.issuing
+    bands = decor.FLAG_BANDS.get(country, [lay.accent, lay.ink])
+    decor.flag_band(doc, header_h - int(0.012 * h), max(int(0.012 * h), len(bands)), bands)
+    er = int(header_h * 0.36)
+    decor.emblem(doc, (int(0.04 * w) + er, int(header_h * 0.47)), er, lay.accent, rng)
+
+    # portrait (and ghost) from faces/ when available
     faces_dir = faces_dir if faces_dir is not None else render.FACES_DIR
     files = render.face_files(faces_dir)
     if holder.sex in ("M", "F"):
         want_f = holder.sex == "F"
         files = [f for f in files if (f.parent.name in render.FEMALE_IDENTITIES) == want_f] or files
-    scale = w / 1012 if lay.fmt == "TD1" else w / 1100
-    header_h = int(0.17 * h if lay.fmt == "TD1" else 0.13 * h)
     pw = int(0.22 * w if lay.fmt == "TD1" else 0.25 * w)
-    ph = int(pw * 4 / 3)
-    ph = min(ph, clear_top - header_h - int(0.06 * h))
+    ph = min(int(pw * 4 / 3), clear_top - header_h - int(0.10 * h))
     pw = int(ph * 3 / 4)
-    pbox = (int(0.04 * w), header_h + int(0.02 * h), pw, ph)
+    pbox = (int(0.04 * w), header_h + int(0.025 * h), pw, ph)
     backdrop = (236, 236, 232)
     source = identity = None
     if files:
@@ -186,45 +233,39 @@ def make_document(layout: str, rng: np.random.Generator,
     else:
         face = render.synthetic_head((pw, ph), rng, backdrop)
     render.print_portrait(doc, face, pbox, lay.gray_portrait)
+    if rng.random() < 0.6:  # an iridescent patch over a portrait corner
+        hs = int(pw * 0.45)
+        decor.hologram(doc, (pbox[0] + pw - hs * 2 // 3, pbox[1] + ph - hs * 2 // 3, hs, hs), rng,
+                       float(rng.uniform(0.12, 0.25)))
     ghost_w = int(pw * 0.38) if lay.ghost else 0
     if lay.ghost:
         gh = int(ghost_w * 4 / 3)
         gbox = (w - int(0.04 * w) - ghost_w, clear_top - gh - int(0.03 * h), ghost_w, gh)
         render.print_portrait(doc, face, gbox, True, fade=float(rng.uniform(0.55, 0.7)))
-    _signature(doc, rng, (pbox[0] + pw // 8, min(pbox[1] + ph + 4, clear_top - 40), pw * 3 // 4, 34))
+    sig_y = pbox[1] + ph + int(0.01 * h)
+    decor.signature(doc, rng, (pbox[0] + pw // 8, sig_y, pw * 3 // 4, max(min(clear_top - sig_y - 6, 50), 10)))
 
     pil = Image.fromarray(cv2.cvtColor(doc, cv2.COLOR_BGR2RGB))
     draw = ImageDraw.Draw(pil)
     acc = (lay.accent[2], lay.accent[1], lay.accent[0])
-    title = lay.title or COUNTRY_NAMES.get(mrz.issuing, mrz.issuing)
-    tf = render.fit_font(draw, title, "DejaVuSans-Bold", int(34 * scale), int(w * 0.9))
-    draw.text((w / 2, header_h * 0.38), title, font=tf, fill=acc, anchor="mm")
-    sf = render.fit_font(draw, lay.subtitle, "DejaVuSans", int(22 * scale), int(w * 0.9))
-    draw.text((w / 2, header_h * 0.78), lay.subtitle, font=sf, fill=acc, anchor="mm")
+    ink = (lay.ink[2], lay.ink[1], lay.ink[0])
+    title = lay.title or COUNTRY_NAMES.get(country, country)
+    tx0 = int(0.04 * w) + 2 * er + int(0.02 * w)
+    tcx = (tx0 + w - int(0.02 * w)) / 2
+    tf = render.fit_font(draw, title, "DejaVuSans-Bold", int(34 * scale), w - tx0 - int(0.03 * w))
+    draw.text((tcx, header_h * 0.36), title, font=tf, fill=acc, anchor="mm")
+    sf = render.fit_font(draw, lay.subtitle, "DejaVuSans", int(22 * scale), w - tx0 - int(0.03 * w))
+    draw.text((tcx, header_h * 0.74), lay.subtitle, font=sf, fill=acc, anchor="mm")
+    decor.microtext(pil, clear_top - 12 * scale, transliterate(title).replace("<", " "), ink, max(int(7 * scale), 6))
 
-    L = lay.labels
-    sex = "X" if holder.sex == "<" else holder.sex
-    rows: list[list[tuple[str, str]]] = [[(L["surname"], _latin_cyr(holder.surname))],
-                                         [(L["given"], _latin_cyr(holder.given_names))]]
-    if holder.patronymic:
-        rows.append([(L["patronymic"], holder.patronymic)])
-    rows.append([(L["birth"], _fmt_date(holder.birth)), (L["sex"], sex)])
-    rows.append([(L["number"], mrz.document_number), (L["nationality"], mrz.nationality)])
-    personal = holder.iin or holder.personal_number or (mrz.optional if lay.name == "uga_id" else "")
-    if lay.fmt in ("MRV-A", "MRV-B"):
-        valid_from = mrz.expiry - dt.timedelta(days=int(rng.integers(30, 365)))
-        rows.append([(L["issue"], _fmt_date(valid_from)), (L["expiry"], _fmt_date(mrz.expiry)),
-                     (L["personal"], _pick(rng, ["1", "2", "MULT"]))])
-    elif personal:
-        rows.append([(L["expiry"], _fmt_date(mrz.expiry)), (L["personal"], personal)])
-    else:
-        rows.append([(L["expiry"], _fmt_date(mrz.expiry))])
+    rows = _rows(lay, holder, mrz, viz)
     fx0 = pbox[0] + pw + int(0.035 * w)
     fx1 = w - int(0.04 * w) - (ghost_w + int(0.02 * w) if lay.ghost else 0)
-    _draw_cells(draw, rows, (fx0, pbox[1], fx1, clear_top - int(0.02 * h)), scale, lay.accent)
+    _draw_cells(draw, rows, (fx0, pbox[1], fx1, clear_top - int(0.03 * h)), scale, lay.accent)
     mrz_box = render.draw_mrz(pil, lines, x0, base0, pitch, line_pitch)
     doc = cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
 
+    sex = "X" if holder.sex == "<" else holder.sex
     truth: dict[str, Any] = {
         "layout": layout,
         "format": lay.fmt,
@@ -245,5 +286,6 @@ def make_document(layout: str, rng: np.random.Generator,
         "document_size": [w, h],
         "expired": mrz.expiry < AS_OF,
         "mrz_box_doc": list(mrz_box),
+        "viz": {k: v for k, v in viz.items() if k != "entries" or lay.fmt.startswith("MRV")},
     }
     return doc, truth

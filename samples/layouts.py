@@ -107,3 +107,15 @@ COUNTRY_NAMES: dict[str, str] = {
     "GHA": "REPUBLIC OF GHANA", "GBR": "UNITED KINGDOM", "USA": "UNITED STATES OF AMERICA", "CAN": "CANADA",
     "AUS": "AUSTRALIA", "IRL": "IRELAND", "NZL": "NEW ZEALAND",
 }
+
+CITIES: dict[str, list[str]] = {
+    "KAZ": ["АЛМАТЫ", "АСТАНА", "ШЫМКЕНТ", "ҚАРАҒАНДЫ", "АҚТӨБЕ", "ТАРАЗ", "ӨСКЕМЕН", "ҚЫЗЫЛОРДА"],
+    "ALB": ["TIRANË", "DURRËS", "SHKODËR", "VLORË", "ELBASAN", "KORÇË", "GJIROKASTËR"],
+    "KEN": ["NAIROBI", "MOMBASA", "KISUMU", "NAKURU", "ELDORET"],
+    "TZA": ["DAR ES SALAAM", "DODOMA", "ARUSHA", "MWANZA", "MBEYA"],
+    "UGA": ["KAMPALA", "GULU", "MBARARA", "JINJA", "LIRA"],
+    "D": ["MÜNCHEN", "KÖLN", "BERLIN", "DÜSSELDORF"], "FRA": ["PARIS", "LYON", "ORLÉANS"],
+    "ESP": ["MADRID", "SEVILLA", "A CORUÑA"], "POL": ["KRAKÓW", "ŁÓDŹ", "WROCŁAW"],
+    "TUR": ["İSTANBUL", "ANKARA", "İZMİR"], "RUS": ["МОСКВА", "САНКТ-ПЕТЕРБУРГ"],
+}
+"""Places of birth for the VIZ; other countries print the country name."""

@@ -40,15 +40,16 @@ def gradient_background(w: int, h: int, c1: tuple[int, int, int], c2: tuple[int,
                         rng: np.random.Generator) -> np.ndarray:
     """Linear two-colour gradient at a random angle plus faint low-frequency mottling."""
     ang = rng.uniform(0, np.pi)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    sw, sh = max(w // 8, 2), max(h // 8, 2)  # smooth: build small, upscale
+    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
     t = (xx * np.cos(ang) + yy * np.sin(ang))
     t = (t - t.min()) / max(float(t.max() - t.min()), 1.0)
     a, b = np.array(c1, np.float32), np.array(c2, np.float32)
     img = a[None, None, :] * (1 - t[..., None]) + b[None, None, :] * t[..., None]
     low = rng.normal(0, 1, (max(h // 64, 2), max(w // 64, 2))).astype(np.float32)
-    low = cv2.resize(low, (w, h), interpolation=cv2.INTER_CUBIC)
-    img += low[..., None] * 4.0
-    return np.clip(img, 0, 255).astype(np.uint8)
+    img += cv2.resize(low, (sw, sh), interpolation=cv2.INTER_CUBIC)[..., None] * 4.0
+    img = cv2.resize(np.clip(img, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+    return img
 
 
 def guilloche(img: np.ndarray, rng: np.random.Generator, color: tuple[int, int, int],
@@ -97,9 +98,12 @@ def _face_crop_box(path: str) -> tuple[int, int, int, int, int, int]:
     face = None
     cascade = _cascade()
     if cascade is not None:
-        found = cascade.detectMultiScale(img, 1.15, 5, minSize=(max(iw // 8, 24), max(iw // 8, 24)))
+        k = min(1.0, 360 / max(iw, ih))  # detect on a small copy: 4-5x faster, same boxes
+        small = cv2.resize(img, (int(iw * k), int(ih * k)), interpolation=cv2.INTER_AREA) if k < 1 else img
+        side = max(int(min(small.shape[:2]) / 8), 24)
+        found = cascade.detectMultiScale(small, 1.15, 5, minSize=(side, side))
         if len(found):
-            face = max(found, key=lambda b: b[2] * b[3])
+            face = max(found, key=lambda b: b[2] * b[3]) / k
     if face is None:  # tight crops (the 112x112 ones) or no detection: the face fills the middle
         fx, fy, fw, fh = iw * 0.2, ih * 0.15, iw * 0.6, ih * 0.6
     else:
