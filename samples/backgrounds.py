@@ -24,12 +24,21 @@ def _wood(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     base = np.array(rng.choice([[40, 80, 130], [30, 60, 100], [70, 120, 170], [50, 70, 90], [90, 140, 190]]),
                     np.float32)
     dark = base * rng.uniform(0.5, 0.75)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    along = xx if rng.random() < 0.5 else yy
-    warp = _low_noise(rng, h, w, 6) * rng.uniform(8, 20)
-    grain = np.sin((along / rng.uniform(6, 14)) + warp + _low_noise(rng, h, w, 40) * 0.8)
-    t = (grain * 0.5 + 0.5) ** 2
+    horizontal = rng.random() < 0.5
+    across_n, along_n = (h, w) if horizontal else (w, h)
+    # Grain runs along the planks: noise is stretched 12x along them, so rings stay long and thin.
+    small = rng.normal(0, 1, (max(across_n // 10, 2), max(along_n // 120, 2))).astype(np.float32)
+    warp = cv2.resize(small, (along_n, across_n), interpolation=cv2.INTER_CUBIC)
+    across = np.arange(across_n, dtype=np.float32)[:, None]
+    grain = np.sin(across / rng.uniform(2.5, 5.0) + warp * rng.uniform(2.0, 4.0))
+    fine = cv2.resize(rng.normal(0, 1, (across_n, max(along_n // 30, 2))).astype(np.float32),
+                      (along_n, across_n), interpolation=cv2.INTER_LINEAR)
+    t = np.clip((grain * 0.5 + 0.5) ** 3 * 0.8 + fine * 0.08, 0, 1)
+    if not horizontal:
+        t = np.ascontiguousarray(t.T)
     img = _mix(base, dark, t)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    along = yy if horizontal else xx  # seams between boards run with the grain
     # plank seams
     period = rng.uniform(0.18, 0.4) * max(h, w)
     seams = (np.abs(((along + 37) % period) - period / 2) > period / 2 - 2).astype(np.float32)

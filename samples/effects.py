@@ -96,5 +96,12 @@ def thumb(img: np.ndarray, quad: np.ndarray, rng: np.random.Generator,
         m = mask[roi].astype(np.float32)[..., None] / 255.0
         col = skin[None, None, :] * (0.7 + 0.4 * shade[roi][..., None])
         img[roi] = np.clip(img[roi] * (1 - m) + col * m, 0, 255).astype(np.uint8)
+        # the nail: a paler rounded patch near the tip
+        nail_c = tip - inward * width * 0.45
+        nail = np.zeros((bh, bw), np.uint8)
+        cv2.ellipse(nail, (int(nail_c[0] - x0), int(nail_c[1] - y0)), (int(width * 0.32), int(width * 0.26)),
+                    ang, 0, 360, 255, -1, cv2.LINE_AA)
+        nm = cv2.GaussianBlur(nail, (0, 0), 1.5).astype(np.float32)[..., None] / 255.0 * 0.45
+        img[roi] = np.clip(img[roi] * (1 - nm) + np.array([200, 210, 235], np.float32) * nm, 0, 255).astype(np.uint8)
         return True, over
     return False, False

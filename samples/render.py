@@ -100,7 +100,7 @@ def _face_crop_box(path: str) -> tuple[int, int, int, int, int, int]:
     if cascade is not None:
         k = min(1.0, 360 / max(iw, ih))  # detect on a small copy: 4-5x faster, same boxes
         small = cv2.resize(img, (int(iw * k), int(ih * k)), interpolation=cv2.INTER_AREA) if k < 1 else img
-        side = max(int(min(small.shape[:2]) / 8), 24)
+        side = max(int(min(small.shape[:2]) / 12), 20)
         found = cascade.detectMultiScale(small, 1.15, 5, minSize=(side, side))
         if len(found):
             face = max(found, key=lambda b: b[2] * b[3]) / k
@@ -110,11 +110,11 @@ def _face_crop_box(path: str) -> tuple[int, int, int, int, int, int]:
         fx, fy, fw, fh = (float(v) for v in face)
     cw = fw * 1.9
     ch = cw * 4 / 3
-    shrink = min(1.0, iw / cw, ih / ch)  # stay inside the photo rather than pad it
+    shrink = max(min(1.0, iw / cw, ih / ch), 0.72)  # mostly stay inside the photo; pad tight crops
     cw, ch = cw * shrink, ch * shrink
     cx, cy = fx + fw / 2, fy + fh * 0.5
-    x0 = min(max(cx - cw / 2, 0.0), iw - cw)
-    y0 = min(max(cy - ch * 0.45, 0.0), ih - ch)
+    x0 = min(max(cx - cw / 2, 0.0), iw - cw) if cw <= iw else (iw - cw) / 2
+    y0 = min(max(cy - ch * 0.45, 0.0), ih - ch) if ch <= ih else cy - ch * 0.45
     return int(x0), int(y0), max(int(cw), 1), max(int(ch), 1), iw, ih
 
 
@@ -129,10 +129,19 @@ def load_portrait(path: Path, size: tuple[int, int], backdrop: tuple[int, int, i
     """Read ``path`` and return a 3:4 head-and-shoulders crop resized to ``size`` (w, h)."""
     x, y, w, h, iw, ih = _face_crop_box(str(path))
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    inside = x >= 0 and y >= 0 and x + w <= iw and y + h <= ih
+    if inside:
+        return cv2.resize(img[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA)
+    # Tight crops: extend with the photo's own border colour and feather the seam.
+    border = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]]).astype(np.float32)
+    fill = np.median(border, axis=0) * 0.5 + np.array(backdrop, np.float32) * 0.5
     pad = max(w, h)
-    big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=backdrop)
-    crop = big[y + pad:y + pad + h, x + pad:x + pad + w]
-    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=fill.tolist())
+    m = cv2.copyMakeBorder(np.ones((ih, iw), np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    crop = big[y + pad:y + pad + h, x + pad:x + pad + w].astype(np.float32)
+    mc = cv2.GaussianBlur(m[y + pad:y + pad + h, x + pad:x + pad + w], (0, 0), max(w, h) * 0.03)[..., None]
+    out = crop * mc + fill[None, None, :] * (1 - mc)
+    return cv2.resize(np.clip(out, 0, 255).astype(np.uint8), size, interpolation=cv2.INTER_AREA)
 
 
 def synthetic_head(size: tuple[int, int], rng: np.random.Generator,

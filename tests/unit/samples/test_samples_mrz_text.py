@@ -104,3 +104,19 @@ def test_iin_second_pass() -> None:
 def test_albanian_personal_number() -> None:
     pn = make_albanian_personal_number(dt.date(1992, 7, 5), "F", np.random.default_rng(0))
     assert len(pn) == 10 and pn[:6] == "J25705" and pn[-1].isalpha()
+
+
+def test_some_generated_names_are_truncated() -> None:
+    from samples.documents import LAYOUTS, _content
+
+    truncated = 0
+    for i in range(400):
+        lay = LAYOUTS[sorted(LAYOUTS)[i % len(LAYOUTS)]]
+        holder, m = _content(lay, np.random.default_rng(i))
+        lines, fields = compose(m)
+        width = len(lines[-1]) if m.fmt == "TD1" else len(lines[0]) - 5
+        full = transliterate(holder.surname) + "<<" + transliterate(holder.given_names)
+        if len(full) > width:
+            truncated += 1
+            assert (fields["surname"] + " " + fields["given_names"]).replace(" ", "") != full.replace("<", "")
+    assert truncated >= 3
