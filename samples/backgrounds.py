@@ -64,8 +64,8 @@ def _solid(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 def _stone(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     base = np.full(3, rng.uniform(90, 220), np.float32) + rng.uniform(-15, 15, 3).astype(np.float32)
-    speck = rng.normal(0, 1, (h // 3, w // 3)).astype(np.float32)
-    speck = cv2.resize(speck, (w, h), interpolation=cv2.INTER_NEAREST)
+    speck = cv2.resize(rng.normal(0, 1, (h // 3, w // 3)).astype(np.float32), (w, h),
+                       interpolation=cv2.INTER_NEAREST)
     veins = np.abs(_low_noise(rng, h, w, 8))
     img = base[None, None, :] + speck[..., None] * 12 - (veins < 0.08)[..., None] * 40
     return img
@@ -117,7 +117,7 @@ def background(rng: np.random.Generator, w: int, h: int) -> tuple[np.ndarray, st
     kind = KINDS[int(rng.choice(len(KINDS), p=[0.3, 0.2, 0.15, 0.15, 0.2]))]
     hh, hw = h // 2, w // 2
     maker = {"wood": _wood, "fabric": _fabric, "solid": _solid, "stone": _stone,
-             "paper_desk": rng.choice([_wood, _solid, _stone])}[kind]
+             "paper_desk": (_wood, _solid, _stone)[int(rng.integers(0, 3))]}[kind]
     small = np.ascontiguousarray(maker(rng, hh, hw), dtype=np.float32)
     if kind == "paper_desk" or rng.random() < 0.25:
         _clutter(small, rng)

@@ -71,7 +71,7 @@ def hologram(img: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Gen
     hsv = cv2.merge([hue, np.full_like(hue, 90), np.full_like(hue, 255)])
     rainbow = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR).astype(np.float32)
     mask = np.zeros((h, w), np.float32)
-    cv2.ellipse(mask, (w // 2, h // 2), (w // 2 - 1, h // 2 - 1), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    cv2.ellipse(mask, (w // 2, h // 2), (w // 2 - 1, h // 2 - 1), 0, 0, 360, (1.0,), -1, cv2.LINE_AA)
     rings = 0.6 + 0.4 * np.cos(np.hypot(xx - w / 2, yy - h / 2) / max(w, h) * 40)
     a = (mask * rings * strength)[..., None]
     roi = img[y:y + h, x:x + w].astype(np.float32)

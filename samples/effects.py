@@ -17,7 +17,7 @@ def rounded_mask(w: int, h: int, radius: int) -> np.ndarray:
         mask[y0:y0 + radius, x0:x0 + radius] = 0
     for cx, cy in ((radius, radius), (w - radius - 1, radius), (radius, h - radius - 1),
                    (w - radius - 1, h - radius - 1)):
-        cv2.circle(mask, (cx, cy), radius, 255, -1, cv2.LINE_AA)
+        cv2.circle(mask, (cx, cy), radius, (255,), -1, cv2.LINE_AA)
     return mask
 
 
@@ -48,8 +48,8 @@ def motion_kernel(length: int, angle_deg: float) -> np.ndarray:
     kern = np.zeros((length, length), np.float32)
     kern[length // 2, :] = 1.0
     rmat = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle_deg, 1.0)
-    kern = cv2.warpAffine(kern, rmat, (length, length))
-    return kern / max(float(kern.sum()), 1e-6)
+    rotated = cv2.warpAffine(kern, rmat, (length, length))
+    return rotated / max(float(rotated.sum()), 1e-6)
 
 
 def thumb(img: np.ndarray, quad: np.ndarray, rng: np.random.Generator,
@@ -77,14 +77,14 @@ def thumb(img: np.ndarray, quad: np.ndarray, rng: np.random.Generator,
         ang = float(np.degrees(np.arctan2(inward[1], inward[0])))
         small = np.zeros((fh // 4, fw // 4), np.uint8)
         cv2.ellipse(small, (int(center[0] / 4), int(center[1] / 4)), (int(length / 8), int(width / 8)),
-                    ang, 0, 360, 1, -1)
+                    ang, 0, 360, (1,), -1)
         over = avoid is not None and bool((small & avoid).any())
         if over and keep_clear:
             continue
-        mask = np.zeros((fh, fw), np.uint8)
-        cv2.ellipse(mask, (int(center[0]), int(center[1])), (int(length / 2), int(width / 2)), ang, 0, 360,
-                    255, -1, cv2.LINE_AA)
-        mask = cv2.GaussianBlur(mask, (0, 0), 2.0)
+        sharp = np.zeros((fh, fw), np.uint8)
+        cv2.ellipse(sharp, (int(center[0]), int(center[1])), (int(length / 2), int(width / 2)), ang, 0, 360,
+                    (255,), -1, cv2.LINE_AA)
+        mask = cv2.GaussianBlur(sharp, (0, 0), 2.0)
         skin = np.array(SKIN_BGR[int(rng.integers(0, len(SKIN_BGR)))], np.float32)
         # shade across the thumb: darker at its sides
         shade = gauss_blob((fw, fh), center, length / 1.6, width / 2.2, np.radians(ang), step=2)
@@ -100,7 +100,7 @@ def thumb(img: np.ndarray, quad: np.ndarray, rng: np.random.Generator,
         nail_c = tip - inward * width * 0.45
         nail = np.zeros((bh, bw), np.uint8)
         cv2.ellipse(nail, (int(nail_c[0] - x0), int(nail_c[1] - y0)), (int(width * 0.32), int(width * 0.26)),
-                    ang, 0, 360, 255, -1, cv2.LINE_AA)
+                    ang, 0, 360, (255,), -1, cv2.LINE_AA)
         nm = cv2.GaussianBlur(nail, (0, 0), 1.5).astype(np.float32)[..., None] / 255.0 * 0.45
         img[roi] = np.clip(img[roi] * (1 - nm) + np.array([200, 210, 235], np.float32) * nm, 0, 255).astype(np.uint8)
         return True, over

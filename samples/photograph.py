@@ -144,7 +144,7 @@ def photograph(doc_bgr: np.ndarray, rng: np.random.Generator, severity: Severity
         meta_regions[name] = q.round(2).tolist()
         if name == "mrz":
             mrz_small = np.zeros((fh // 4, fw // 4), np.uint8)
-            cv2.fillConvexPoly(mrz_small, (q / 4).astype(np.int32), 1)
+            cv2.fillConvexPoly(mrz_small, (q / 4).astype(np.int32), (1,))
     finger = finger_mrz = False
     if rng.random() < p["thumb_p"]:
         finger, finger_mrz = fx.thumb(base, quad, rng, mrz_small, keep_clear=not p["mrz_occlusion_ok"])
@@ -159,7 +159,7 @@ def photograph(doc_bgr: np.ndarray, rng: np.random.Generator, severity: Severity
     light = grad * (1 - rng.uniform(0.05, 0.3) * r2) * rng.uniform(*p["exposure"])
     alpha_s = cv2.resize(alpha, (sw, sh_), interpolation=cv2.INTER_AREA)
     off = rng.uniform(-0.012, 0.012, 2) * sw
-    drop = cv2.warpAffine(alpha_s, np.float32([[1, 0, off[0]], [0, 1, off[1]]]), (sw, sh_))
+    drop = cv2.warpAffine(alpha_s, np.array([[1, 0, off[0]], [0, 1, off[1]]], np.float32), (sw, sh_))
     light *= 1 - 0.45 * cv2.GaussianBlur(drop, (0, 0), 4) * (1 - alpha_s)
     shadow = rng.random() < p["shadow_p"]
     if shadow:  # a soft shadow of the phone or a hand, entering from one side
@@ -207,7 +207,7 @@ def photograph(doc_bgr: np.ndarray, rng: np.random.Generator, severity: Severity
     bank = _noise_bank()
     oy, ox = int(rng.integers(0, bank.shape[0] - fh + 1)), int(rng.integers(0, bank.shape[1] - fw + 1))
     out = cv2.scaleAdd(bank[oy:oy + fh, ox:ox + fw], noise, out)
-    photo = cv2.convertScaleAbs(cv2.max(out, 0.0))  # clamps to 0..255
+    photo = cv2.convertScaleAbs(np.maximum(out, 0, out=out))  # clamps to 0..255
     quality = int(rng.integers(p["jpeg"][0], p["jpeg"][1] + 1))
     if apply_jpeg:
         photo = cv2.imdecode(np.frombuffer(encode_jpeg(photo, quality), np.uint8), cv2.IMREAD_COLOR)

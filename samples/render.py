@@ -28,7 +28,7 @@ _OCRB_ADVANCE = 0.723  # OCR-B advance width per em (measured)
 
 
 @lru_cache(maxsize=64)
-def font(name: str, size: int) -> ImageFont.FreeTypeFont:
+def font(name: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A cached Pillow font: ``name`` is 'ocrb' or a DejaVu file stem such as 'DejaVuSans-Bold'."""
     path = OCRB if name == "ocrb" else DEJAVU / f"{name}.ttf"
     if not path.exists():  # keep working on machines without the fonts installed
@@ -85,7 +85,7 @@ def guilloche(img: np.ndarray, rng: np.random.Generator, color: tuple[int, int, 
 
 @lru_cache(maxsize=1)
 def _cascade() -> cv2.CascadeClassifier | None:
-    path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+    path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
     c = cv2.CascadeClassifier(str(path))
     return None if c.empty() else c
 
@@ -137,7 +137,7 @@ def load_portrait(path: Path, size: tuple[int, int], backdrop: tuple[int, int, i
     fill = np.median(border, axis=0) * 0.5 + np.array(backdrop, np.float32) * 0.5
     pad = max(w, h)
     big = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=fill.tolist())
-    m = cv2.copyMakeBorder(np.ones((ih, iw), np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    m = cv2.copyMakeBorder(np.ones((ih, iw), np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0.0,))
     crop = big[y + pad:y + pad + h, x + pad:x + pad + w].astype(np.float32)
     mc = cv2.GaussianBlur(m[y + pad:y + pad + h, x + pad:x + pad + w], (0, 0), max(w, h) * 0.03)[..., None]
     out = crop * mc + fill[None, None, :] * (1 - mc)
@@ -177,7 +177,8 @@ def print_portrait(doc: np.ndarray, face: np.ndarray, box: tuple[int, int, int, 
     doc[y:y + h, x:x + w] = np.clip(out, 0, 255).astype(np.uint8)
 
 
-def fit_font(draw: ImageDraw.ImageDraw, text: str, name: str, size: int, max_w: int) -> ImageFont.FreeTypeFont:
+def fit_font(draw: ImageDraw.ImageDraw, text: str, name: str, size: int,
+             max_w: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """The largest font of ``name`` up to ``size`` px whose rendering of ``text`` fits ``max_w``."""
     f = font(name, size)
     while size > 8 and draw.textlength(text, font=f) > max_w:
