@@ -99,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--faces", type=Path, default=None, help="face photo folder (default ../shared/faces)")
     args = ap.parse_args(argv)
     layouts = [s.strip() for s in args.layouts.split(",") if s.strip()] or None
+    unknown = sorted(set(layouts or ()) - set(LAYOUTS))
+    if unknown:
+        ap.error(f"unknown layouts {unknown}; choose from {','.join(LAYOUTS)}")
     t0 = time.perf_counter()
     paths = generate_set(args.out, args.count, args.seed, layouts, args.severity_mix, args.flat,
                          args.cut_off, args.faces)

@@ -65,11 +65,11 @@ def _place(w: int, h: int, fw: int, fh: int, rng: np.random.Generator, p: dict[s
         c = int(rng.integers(0, 4))
         direction = quad[c] - quad.mean(0)
         direction /= np.linalg.norm(direction)
-        for _ in range(400):  # push until the corner is out by 4-15 % of the document size
+        for _ in range(400):  # push until the corner leaves the frame, then 2-8 % of the size further
             if not (0 <= quad[c][0] < fw and 0 <= quad[c][1] < fh):
                 break
             quad += direction * 4
-        quad += direction * rng.uniform(0.04, 0.15) * max(span)
+        quad += direction * rng.uniform(0.02, 0.08) * max(span)
     return quad, cut_off
 
 
@@ -213,6 +213,8 @@ def photograph(doc_bgr: np.ndarray, rng: np.random.Generator, severity: Severity
         photo = cv2.imdecode(np.frombuffer(encode_jpeg(photo, quality), np.uint8), cv2.IMREAD_COLOR)
 
     area = float(cv2.contourArea(quad.astype(np.float32)))
+    frame = np.array([[0, 0], [fw, 0], [fw, fh], [0, fh]], np.float32)
+    visible = float(cv2.intersectConvexConvex(quad.astype(np.float32), frame)[0]) if cut else area
     meta: dict[str, Any] = {
         "severity": severity,
         "size": [fw, fh],
@@ -232,6 +234,7 @@ def photograph(doc_bgr: np.ndarray, rng: np.random.Generator, severity: Severity
         "jpeg_quality": quality,
         "background": bg_kind,
         "cut_off": cut,
+        "visible_fraction": round(visible / max(area, 1.0), 4),
         "regions": meta_regions,
     }
     return photo, meta
