@@ -15,7 +15,7 @@ import numpy as np
 import tesserocr
 from PIL import Image
 
-from ..mrz.repair import OcrLine
+from ..mrz.ocrline import OcrLine
 
 MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
@@ -59,7 +59,10 @@ class MrzRecognizer:
             return lines
         level = tesserocr.RIL.SYMBOL
         for item in tesserocr.iterate_level(iterator, level):
-            symbol = item.GetUTF8Text(level)
+            try:
+                symbol = item.GetUTF8Text(level)
+            except RuntimeError:  # tesserocr raises on an empty symbol
+                continue
             if not symbol:
                 continue
             if item.IsAtBeginningOf(tesserocr.RIL.TEXTLINE):

@@ -1,0 +1,243 @@
+"""The engine: owns the stages (built once per process) and runs them on one case.
+
+``Engine.from_settings(settings)`` loads and verifies the models named in the manifest; the service and
+the worker build one Engine at start and only ever call its methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from .detect.document import DocumentDetection, DocumentDetector
+from .detect.mrz_band import MrzLocator, crop_bottom_band
+from .imageio import LoadedImage, downscale
+from .manifest import ModelRegistry
+from .mrz.parse import MrzResult
+from .mrz.ocrline import OcrLine
+from .mrz.repair import decode_mrz
+from .ocr.mrz_ocr import MrzRecognizer
+from .quality import QualityThresholds, assess_image, assess_region
+from .reasons import Reason, ReasonCode
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+FIELD_NAMES = (
+    "document_code", "issuing_country", "surname", "given_names", "document_number", "nationality",
+    "birth_date", "sex", "expiry_date", "optional_data", "optional_data_2",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MrzReport:
+    """Everything ``kyc mrz`` reports: the parse, the reasons, the quality evidence, the timings."""
+
+    result: MrzResult | None
+    reasons: tuple[Reason, ...]
+    quality: dict[str, Any]
+    document: dict[str, Any]
+    timings_ms: dict[str, float]
+    elapsed_ms: float
+    attempts: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return self.result is not None and self.result.valid
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``kyc mrz --json`` (schema in the README)."""
+        if self.result is not None:
+            out = self.result.to_dict()
+        else:
+            out = {
+                "lines": [],
+                "valid": False,
+                "doc_type": None,
+                "format": None,
+                "fields": dict.fromkeys(FIELD_NAMES),
+                "checks": {},
+                "repairs": [],
+            }
+        quality = dict(self.quality)
+        for key in ("name_confidence", "name_truncated"):
+            if key in out:
+                quality[key] = out.pop(key)
+        out["quality"] = quality
+        out["reasons"] = [r.to_dict() for r in self.reasons]
+        out["reason"] = None if self.valid or not self.reasons else str(self.reasons[0].code)
+        out["document"] = self.document
+        out["timings_ms"] = {k: round(v, 1) for k, v in self.timings_ms.items()}
+        out["elapsed_ms"] = round(self.elapsed_ms, 1)
+        return out
+
+
+@dataclass
+class _Timer:
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - since) * 1000
+        return now
+
+
+class Engine:
+    """Composes the stages. Construct with :meth:`from_settings`; tests may inject stages directly."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        models: ModelRegistry,
+        document_detector: DocumentDetector,
+        mrz_locator: MrzLocator,
+        mrz_recognizer: MrzRecognizer,
+        quality: QualityThresholds | None = None,
+    ) -> None:
+        self.settings = settings
+        self.models = models
+        self.document_detector = document_detector
+        self.mrz_locator = mrz_locator
+        self.mrz_recognizer = mrz_recognizer
+        self.quality_thresholds = quality or QualityThresholds()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, stages: tuple[str, ...] = ("mrz",)) -> Engine:
+        """Verify the models against the manifest and build every stage once."""
+        # Tesseract's OpenMP threads: 1 is twice as fast as the default on 2 cores (offline-stack notes).
+        os.environ["OMP_THREAD_LIMIT"] = str(settings.ocr.threads)
+        models = ModelRegistry.load(settings.manifest_path, settings.model_dir)
+        mrz_dir = settings.ocr.mrz_tessdata_dir or models.path("mrz_ocr").parent
+        return cls(
+            settings,
+            models=models,
+            document_detector=DocumentDetector(),
+            mrz_locator=MrzLocator(),
+            mrz_recognizer=MrzRecognizer(mrz_dir),
+        )
+
+    def today(self) -> date:
+        return self.settings.current_date()
+
+    # ----------------------------------------------------------------------------------------- MRZ
+    def read_mrz(self, image: LoadedImage) -> MrzReport:
+        """Find the document, read its MRZ, validate and repair it. Never raises for business outcomes."""
+        start = time.perf_counter()
+        timer = _Timer()
+        t = start
+        bgr, scale = downscale(image.bgr, self.settings.limits.work_max_side)
+        quality = assess_image(bgr, self.quality_thresholds)
+        t = timer.add("quality", t)
+        detection = self.document_detector.detect(bgr)
+        t = timer.add("document", t)
+        reasons: list[Reason] = list(quality.reasons)
+
+        hypotheses: list[list[OcrLine]] = []
+        best: MrzResult | None = None
+        attempts = 0
+        mrz_crop_box: Any = None
+        for source, crop, box in self._mrz_crops(bgr, detection, timer):
+            attempts += 1
+            t = time.perf_counter()
+            lines = self.mrz_recognizer.read(crop)
+            t = timer.add("mrz_ocr", t)
+            if not lines:
+                continue
+            hypotheses.append(lines)
+            result = decode_mrz([lines], today=self.today())
+            timer.add("mrz_parse", t)
+            if result.format is not None and (best is None or _better(result, best)):
+                best, mrz_crop_box = result, (source, box)
+            if result.valid:
+                break
+        if best is not None and not best.valid and len(hypotheses) > 1:
+            t = time.perf_counter()
+            best = decode_mrz(hypotheses, today=self.today())
+            timer.add("mrz_parse", t)
+
+        quality_info = quality.to_dict()
+        if detection.found and detection.quad is not None:
+            from .quality import document_cut_off
+
+            cut = document_cut_off(detection.quad, (bgr.shape[1], bgr.shape[0]), margin_px=2)
+            if cut is not None:
+                reasons.append(cut)
+        if mrz_crop_box is not None and mrz_crop_box[1] is not None and mrz_crop_box[0] == "photo":
+            glare = assess_region(bgr, mrz_crop_box[1], "mrz", self.quality_thresholds)
+            reasons.extend(glare.reasons)
+            quality_info["mrz_region"] = glare.metrics
+        reasons = self._mrz_reasons(best, reasons)
+        document = {
+            "found": detection.found,
+            "kind": detection.kind,
+            "quad": None if detection.quad is None else (np.asarray(detection.quad) / scale).round(1).tolist(),
+            "score": round(float(detection.score), 3),
+            "method": detection.method,
+            "mrz_source": None if mrz_crop_box is None else mrz_crop_box[0],
+        }
+        return MrzReport(
+            result=best,
+            reasons=tuple(reasons),
+            quality=quality_info,
+            document=document,
+            timings_ms=timer.timings,
+            elapsed_ms=(time.perf_counter() - start) * 1000,
+            attempts=attempts,
+        )
+
+    def _mrz_crops(
+        self, bgr: np.ndarray, detection: DocumentDetection, timer: _Timer
+    ) -> Iterator[tuple[str, np.ndarray, Any]]:
+        """Crops to OCR, most likely first: the rectified document's bottom band (both ways up),
+        then MRZ-like bands located in the rectified document, then in the whole photo."""
+        t = time.perf_counter()
+        if detection.found and detection.rectified is not None:
+            rect = detection.rectified
+            turns = (rect,) if detection.orientation == "mrz_bottom" else (rect, np.ascontiguousarray(rect[::-1, ::-1]))
+            for upright in turns:
+                band = crop_bottom_band(upright, detection.kind)
+                t = timer.add("mrz_locate", t)
+                yield "document_bottom", band, None
+                t = time.perf_counter()
+        if detection.mrz_band is not None:
+            yield "photo", detection.mrz_band.crop, detection.mrz_band.box
+            yield "photo", detection.mrz_band.crop_flipped, detection.mrz_band.box
+            t = time.perf_counter()
+        for band in self.mrz_locator.locate(bgr)[:3]:
+            t = timer.add("mrz_locate", t)
+            yield "photo", band.crop, band.box
+            yield "photo", band.crop_flipped, band.box
+            t = time.perf_counter()
+
+    @staticmethod
+    def _mrz_reasons(result: MrzResult | None, reasons: list[Reason]) -> list[Reason]:
+        if result is None:
+            return [Reason(ReasonCode.MRZ_NOT_FOUND), *reasons]
+        out = list(reasons)
+        if not result.valid:
+            failed = [k for k, v in result.checks.items() if v == "invalid"]
+            code = ReasonCode.MRZ_CHECK_DIGIT if failed else ReasonCode.MRZ_UNREADABLE
+            out.insert(0, Reason(code, {"failed_checks": failed, "warnings": list(result.warnings)}))
+        elif result.repairs:
+            out.append(Reason(ReasonCode.MRZ_REPAIRED, {"repairs": len(result.repairs)}))
+        if result.valid and result.name_confidence < 0.8:
+            out.append(Reason(ReasonCode.MRZ_NAME_UNCERTAIN, {"name_confidence": round(result.name_confidence, 3)}))
+        return out
+
+
+def _better(a: MrzResult, b: MrzResult) -> bool:
+    """Prefer a valid parse, then fewer failed checks, then fewer repairs."""
+
+    def key(r: MrzResult) -> tuple[int, int, int]:
+        failed = sum(1 for v in r.checks.values() if v == "invalid")
+        return (int(r.valid), -failed, -len(r.repairs))
+
+    return key(a) > key(b)
