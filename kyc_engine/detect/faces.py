@@ -205,7 +205,9 @@ class FaceDetector:
     ``min_side``: smaller inputs are enlarged to this longest side (small printed portraits).
     ``large_face_side``: second pass at this longest side when nothing was found (close-up selfies).
     ``pad_fraction``: border added on each side, as a fraction of the longest side, when nothing was
-    found as-is (tight 112×112 crops need it). ``rotations``: also try 90/270/180 when still nothing.
+    found as-is (tight 112×112 crops need it). ``rotations``: check the orientation of what is found and
+    try 90/270/180 when still nothing. ``candidate_threshold``: weaker detections that only trigger that
+    orientation check; the faces returned all score ≥ ``score_threshold``.
     """
 
     def __init__(
@@ -214,6 +216,7 @@ class FaceDetector:
         *,
         model_sha256: str = "",
         score_threshold: float = 0.8,
+        candidate_threshold: float = 0.5,
         nms_threshold: float = 0.3,
         top_k: int = 5000,
         max_side: int = 800,
@@ -226,7 +229,8 @@ class FaceDetector:
             raise ModelError(f"YuNet model not found at {model_path}", code="model.missing")
         try:
             create = cv2.FaceDetectorYN.create
-            self._net = create(str(model_path), "", (320, 320), score_threshold, nms_threshold, top_k)
+            low = min(candidate_threshold, score_threshold)
+            self._net = create(str(model_path), "", (320, 320), low, nms_threshold, top_k)
             self._orient_net = create(str(model_path), "", (_ORIENT_SIZE,) * 2, 0.3, 0.3, 50)
         except cv2.error as exc:
             raise ModelError(
@@ -245,40 +249,44 @@ class FaceDetector:
     def from_registry(
         cls, registry: ModelRegistry, name: str = "yunet", **options: float | int | bool
     ) -> FaceDetector:
-        """Build from the verified manifest entry ``name``; ModelError when it is absent."""
+        """Build from the verified manifest entry ``name`` (its ``score_threshold`` if set); ModelError if absent."""
         entry = registry.get(name)
+        if entry.spec.extra and "score_threshold" in entry.spec.extra:
+            options.setdefault("score_threshold", float(entry.spec.extra["score_threshold"]))
         return cls(registry.path(name), model_sha256=entry.spec.sha256, **options)  # type: ignore[arg-type]
 
     def detect(self, image: np.ndarray) -> FaceDetection:
         """Find faces in a BGR (or greyscale) ``uint8`` image. Nothing found is an empty result.
 
-        Passes, until one finds a face: as is (longest side ≤ ``max_side``); shrunk to
-        ``large_face_side`` (faces too big for YuNet); padded (tight crops); padded and turned
-        90/270/180. YuNet also fires on sideways faces, with landmarks placed as if upright, so the
-        main face's orientation is then checked on a small crop turned four ways (~13 ms) and the
-        image re-detected upright when the best-scoring turn differs.
+        Passes, until one yields a face scoring ≥ ``score_threshold``: as is (longest side ≤
+        ``max_side``); shrunk to ``large_face_side`` (faces too big for YuNet); padded (tight crops);
+        turned 90/270/180. YuNet also fires, weakly or not, on sideways faces with landmarks placed as if
+        upright, so the best candidate (score ≥ ``candidate_threshold``) of a pass is checked on a small
+        crop turned four ways (~13 ms) and the image re-detected under the best-scoring turn.
         """
         start = time.perf_counter()
         bgr = _as_bgr(image)
         height, width = bgr.shape[:2]
-        attempts: list[tuple[Rotation, bool, int]] = [(0, False, self.max_side)]
+        passes: list[tuple[Rotation, bool, int]] = [(0, False, self.max_side)]
         if max(height, width) > self.max_side:
-            attempts.append((0, False, self.large_face_side))
-        attempts.append((0, True, self.max_side))
+            passes.append((0, False, self.large_face_side))
+        passes.append((0, True, self.max_side))
         if self.rotations:
-            attempts += [(r, True, self.max_side) for r in _ROTATIONS]
+            passes += [(r, False, self.max_side) for r in _ROTATIONS]
         faces: list[Face] = []
-        for rotation, padded, side in attempts:
-            faces = self._attempt(bgr, rotation, padded, side)
-            if faces:
-                main = max(faces, key=lambda f: _priority(f, (width, height)))
-                upright = self._orientation(bgr, main) if self.rotations else rotation
-                if upright != rotation:
-                    faces = self._attempt(bgr, upright, padded, side) or faces
-                    rotation = upright
+        rotation: Rotation = 0
+        padded = False
+        for turn, pad, side in passes:
+            candidates = self._attempt(bgr, turn, pad, side)
+            strong = [f for f in candidates if f.score >= self.score_threshold]
+            if candidates and self.rotations:
+                upright = self._orientation(bgr, max(candidates, key=lambda f: f.score))
+                again = self._attempt(bgr, upright, pad, side) if upright != turn else []
+                if any(f.score >= self.score_threshold for f in again):
+                    strong, turn = [f for f in again if f.score >= self.score_threshold], upright
+            if strong:
+                faces, rotation, padded = strong, turn, pad
                 break
-        else:
-            rotation, padded = 0, False
         faces.sort(key=lambda f: _priority(f, (width, height)), reverse=True)
         elapsed = (time.perf_counter() - start) * 1000
         log.debug("yunet: %d face(s), rotation %d, padded %s, %.1f ms", len(faces), rotation, padded, elapsed)
@@ -304,34 +312,31 @@ class FaceDetector:
         return max(scores, key=lambda r: scores[r])
 
     def _attempt(self, bgr: np.ndarray, rotation: Rotation, padded: bool, side: int) -> list[Face]:
-        """One YuNet pass on the image turned ``rotation`` and optionally padded; faces in input pixels."""
-        turned = rotate_image(bgr, rotation)
-        th, tw = turned.shape[:2]
-        pad = int(round(self.pad_fraction * max(th, tw))) if padded else 0
-        longest = max(th, tw) + 2 * pad
+        """One YuNet pass on the image resized, turned and optionally padded; candidates in input pixels."""
+        height, width = bgr.shape[:2]
+        longest = max(height, width) * (1 + 2 * self.pad_fraction if padded else 1)
         scale = min(1.0, side / longest) if longest > self.min_side else self.min_side / longest
-        work = (
-            cv2.copyMakeBorder(turned, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-            if pad
-            else turned
-        )
+        work = bgr
         if scale != 1.0:
-            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-            work = cv2.resize(work, None, fx=scale, fy=scale, interpolation=interp)
+            dsize = (max(1, round(width * scale)), max(1, round(height * scale)))
+            work = cv2.resize(bgr, dsize, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        fx, fy = work.shape[1] / width, work.shape[0] / height
+        scaled = (work.shape[1], work.shape[0])
+        work = rotate_image(work, rotation)
+        pad = round(self.pad_fraction * max(work.shape[:2])) if padded else 0
+        if pad:
+            work = cv2.copyMakeBorder(work, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0, 0, 0))
         self._net.setInputSize((work.shape[1], work.shape[0]))
         _, rows = self._net.detect(work)
-        if rows is None:
-            return []
-        size = (bgr.shape[1], bgr.shape[0])
 
         def back(p: Point) -> Point:
-            return from_rotated((p[0] / scale - pad, p[1] / scale - pad), size, rotation)
+            x, y = from_rotated((p[0] - pad, p[1] - pad), scaled, rotation)
+            return (x / fx, y / fy)
 
         found = []
-        for row in rows:
-            x, y, w, h = (float(v) for v in row[:4])
+        for row in rows if rows is not None else []:
             marks = tuple((float(row[4 + 2 * i]), float(row[5 + 2 * i])) for i in range(5))
-            found.append(_map_face(Face((x, y, w, h), marks, float(row[14])), back))  # type: ignore[arg-type]
+            found.append(_map_face(Face(tuple(map(float, row[:4])), marks, float(row[14])), back))  # type: ignore[arg-type]
         return found
 
 
