@@ -27,7 +27,7 @@ MAX_COMPOSITE_ONLY_CHANGES = 2
 #: Share of the total odds the best combination needs to be accepted.
 ACCEPT_POSTERIOR = 0.9
 #: Combinations below these odds are not enumerated (they could not win and barely move the total).
-MIN_ODDS = 1e-7
+MIN_ODDS = 1e-5
 WILDCARD = "*"
 #: Composite delta of a wildcard in data covered by the composite only: it can satisfy the composite
 #: (with any value but the one that changes nothing). In the table, residues of such combinations are
@@ -137,46 +137,56 @@ def enumerate_candidates(
         data = sum(char_value(text[p[0]][p[1]]) * WEIGHTS[i % 3] for i, p in enumerate(relation.data))
         residual = (data - char_value(digit)) % 10
     out: list[Candidate] = []
+    digit_pos = relation.digit if relation is not None else (-1, -1)
+    digit_now = text[digit_pos[0]][digit_pos[1]] if relation is not None else ""
 
-    def emit(picked: list[_Choice], odds: float) -> None:
-        wild = next((c for c in picked if c.char == WILDCARD), None)
-        own = (residual + sum(c.own for c in picked)) % 10
-        comp = sum(c.composite for c in picked) % 10
+    def emit(picked: list[_Choice], odds: float, own: int, comp: int, wild: _Choice | None) -> None:
         if relation is None:
             delta = FREE if wild is not None else comp
         elif wild is None:
-            changed = {c.pos: c.char for c in picked}
-            digit = changed.get(relation.digit) or text[relation.digit[0]][relation.digit[1]]
+            digit = next((c.char for c in picked if c.pos == digit_pos), digit_now)
             if own != 0 or not digit.isdigit():
-                if not (digit == "<" and _relation_ok(text, relation, changed)):
+                if not (digit == "<" and _relation_ok(text, relation, {c.pos: c.char for c in picked})):
                     return
             delta = comp
         else:
             # the wildcard takes the one value its check digit needs; no change at all explains nothing
             if own == 0:
                 return
-            if wild.pos == relation.digit:
+            if wild.pos == digit_pos:
                 diff = own
             else:
                 diff = (-own * _INVERSE[WEIGHTS[relation.data.index(wild.pos) % 3]]) % 10
             delta = (comp + composite_weight.get(wild.pos, 0) * diff) % 10
         out.append(Candidate(tuple(sorted((c.pos, c.char) for c in picked)), odds, delta))
 
-    def walk(start: int, picked: list[_Choice], odds: float, wild: bool) -> None:
-        emit(picked, odds)
+    def walk(
+        start: int, picked: list[_Choice], odds: float, own: int, comp: int, wild: _Choice | None
+    ) -> None:
+        emit(picked, odds, own % 10, comp % 10, wild)
         if len(picked) == max_changes:
             return
         for i in range(start, len(table)):
+            if odds * table[i][0].odds < MIN_ODDS:
+                break  # positions are sorted by their likeliest choice
             for choice in table[i]:
                 if odds * choice.odds < MIN_ODDS:
                     break  # choices are sorted by odds
-                if choice.char == WILDCARD and wild:
+                is_wild = choice.char == WILDCARD
+                if is_wild and wild is not None:
                     continue
                 picked.append(choice)
-                walk(i + 1, picked, odds * choice.odds, wild or choice.char == WILDCARD)
+                walk(
+                    i + 1,
+                    picked,
+                    odds * choice.odds,
+                    own + choice.own,
+                    comp + choice.composite,
+                    choice if is_wild else wild,
+                )
                 picked.pop()
 
-    walk(0, [], 1.0, False)
+    walk(0, [], 1.0, residual, 0, None)
     return out
 
 
