@@ -20,8 +20,8 @@ from .detect.document import DocumentDetection, DocumentDetector
 from .detect.mrz_band import MrzLocator, crop_bottom_band
 from .imageio import LoadedImage, downscale
 from .manifest import ModelRegistry
-from .mrz.parse import MrzResult
 from .mrz.ocrline import OcrLine
+from .mrz.parse import MrzResult
 from .mrz.repair import decode_mrz
 from .ocr.mrz_ocr import MrzRecognizer
 from .quality import QualityThresholds, assess_image, assess_region
@@ -178,7 +178,9 @@ class Engine:
         document = {
             "found": detection.found,
             "kind": detection.kind,
-            "quad": None if detection.quad is None else (np.asarray(detection.quad) / scale).round(1).tolist(),
+            "quad": None
+            if detection.quad is None
+            else (np.asarray(detection.quad) / scale).round(1).tolist(),
             "score": round(float(detection.score), 3),
             "method": detection.method,
             "mrz_source": None if mrz_crop_box is None else mrz_crop_box[0],
@@ -201,11 +203,15 @@ class Engine:
         t = time.perf_counter()
         if detection.found and detection.rectified is not None:
             rect = detection.rectified
-            turns = (rect,) if detection.orientation == "mrz_bottom" else (rect, np.ascontiguousarray(rect[::-1, ::-1]))
+            turns = (
+                (rect,)
+                if detection.orientation == "mrz_bottom"
+                else (rect, np.ascontiguousarray(rect[::-1, ::-1]))
+            )
             for upright in turns:
-                band = crop_bottom_band(upright, detection.kind)
+                bottom = crop_bottom_band(upright, detection.kind)
                 t = timer.add("mrz_locate", t)
-                yield "document_bottom", band, None
+                yield "document_bottom", bottom, None
                 t = time.perf_counter()
         if detection.mrz_band is not None:
             yield "photo", detection.mrz_band.crop, detection.mrz_band.box
@@ -229,7 +235,9 @@ class Engine:
         elif result.repairs:
             out.append(Reason(ReasonCode.MRZ_REPAIRED, {"repairs": len(result.repairs)}))
         if result.valid and result.name_confidence < 0.8:
-            out.append(Reason(ReasonCode.MRZ_NAME_UNCERTAIN, {"name_confidence": round(result.name_confidence, 3)}))
+            out.append(
+                Reason(ReasonCode.MRZ_NAME_UNCERTAIN, {"name_confidence": round(result.name_confidence, 3)})
+            )
         return out
 
 

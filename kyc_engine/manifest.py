@@ -82,7 +82,9 @@ def read_manifest(path: Path) -> list[ModelSpec]:
     except FileNotFoundError as exc:
         raise ModelError(f"Model manifest not found at {path}", code="model.manifest_missing") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ModelError(f"Model manifest {path} is not valid TOML: {exc}", code="model.manifest_invalid") from exc
+        raise ModelError(
+            f"Model manifest {path} is not valid TOML: {exc}", code="model.manifest_invalid"
+        ) from exc
     known = {"file", "source", "sha256", "bytes", "licence", "role", "required", "url"}
     specs = []
     for name, entry in data.get("models", {}).items():
@@ -124,7 +126,9 @@ def resolve(spec: ModelSpec, model_dir: Path) -> ModelFile:
     elif spec.source.startswith("wheel:"):
         folder = wheel_data_dir(spec.source)
     else:
-        raise ModelError(f"Unknown source {spec.source!r} for model {spec.name!r}", code="model.manifest_invalid")
+        raise ModelError(
+            f"Unknown source {spec.source!r} for model {spec.name!r}", code="model.manifest_invalid"
+        )
     path = folder / spec.file if folder else None
     if path is None or not path.is_file():
         return ModelFile(spec, path, "absent")
@@ -198,7 +202,9 @@ def fetch_model(spec: ModelSpec, model_dir: Path, *, url: str | None = None, tim
                 shutil.copyfileobj(response, tmp)
         except OSError as exc:
             tmp_path.unlink(missing_ok=True)
-            raise ModelError(f"Could not fetch {spec.name!r} from {source}: {exc}", code="model.fetch_failed") from exc
+            raise ModelError(
+                f"Could not fetch {spec.name!r} from {source}: {exc}", code="model.fetch_failed"
+            ) from exc
     actual = sha256_file(tmp_path)
     if actual != spec.sha256:
         tmp_path.unlink(missing_ok=True)

@@ -37,7 +37,9 @@ def print_mrz_report(report: dict[str, Any], console: Console | None = None) -> 
     if report.get("fields"):
         out.print(table)
     for repair in report.get("repairs", []):
-        out.print(f"  repaired line {repair['line']} pos {repair['pos']}: {repair['from']!r} → {repair['to']!r}")
+        out.print(
+            f"  repaired line {repair['line']} pos {repair['pos']}: {repair['from']!r} → {repair['to']!r}"
+        )
     quality = report.get("quality", {})
     if "name_confidence" in quality:
         out.print(f"  name confidence {quality['name_confidence']:.2f}")

@@ -23,8 +23,12 @@ class LimitSettings(BaseModel):
     """What an upload may be. Larger inputs are refused with an ``input.*`` error code."""
 
     max_upload_bytes: int = Field(25 * 1024 * 1024, description="Largest accepted file, bytes.")
-    max_pixels: int = Field(40_000_000, description="Largest accepted image, pixels (checked before decoding).")
-    work_max_side: int = Field(1600, description="Images are downscaled to this longest side before analysis.")
+    max_pixels: int = Field(
+        40_000_000, description="Largest accepted image, pixels (checked before decoding)."
+    )
+    work_max_side: int = Field(
+        1600, description="Images are downscaled to this longest side before analysis."
+    )
 
 
 class OcrSettings(BaseModel):
@@ -42,9 +46,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KYC_", env_nested_delimiter="__", extra="ignore")
 
-    model_dir: Path = Field(DEFAULT_MODEL_DIR, description="Folder with the ONNX model files named in the manifest.")
+    model_dir: Path = Field(
+        DEFAULT_MODEL_DIR, description="Folder with the ONNX model files named in the manifest."
+    )
     manifest_path: Path = Field(DEFAULT_MANIFEST, description="The model manifest (TOML).")
-    today: date | None = Field(None, description="Fixed 'today' for date checks (tests, replays); None = real clock.")
+    today: date | None = Field(
+        None, description="Fixed 'today' for date checks (tests, replays); None = real clock."
+    )
     limits: LimitSettings = LimitSettings()
     ocr: OcrSettings = OcrSettings()
 

@@ -28,7 +28,10 @@ class MrzRecognizer:
         self.max_alternatives = max_alternatives
         self._lock = threading.Lock()
         self._api = tesserocr.PyTessBaseAPI(
-            path=str(tessdata_dir) + "/", lang=lang, psm=tesserocr.PSM.SINGLE_BLOCK, oem=tesserocr.OEM.LSTM_ONLY
+            path=str(tessdata_dir) + "/",
+            lang=lang,
+            psm=tesserocr.PSM.SINGLE_BLOCK,
+            oem=tesserocr.OEM.LSTM_ONLY,
         )
         self._api.SetVariable("tessedit_char_whitelist", MRZ_ALPHABET)
         self._api.SetVariable("lstm_choice_mode", "2")  # per-character alternatives with scores
