@@ -1,7 +1,7 @@
 """Codes that may stand in the issuing-state and nationality fields: ISO 3166-1 alpha-3 plus ICAO 9303-3 codes.
 
-Country codes carry no check digit; the list only lets the reader choose between look-alike letters
-(``0`` read for ``O`` or ``D``) and warn about a code that exists nowhere.
+Country codes carry no check digit; the list lets the reader choose between look-alike letters (``0`` read
+for ``O`` or ``D``) and refuse ``valid`` for a code that exists nowhere.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ RUS RWA SAU SDN SEN SGP SGS SHN SJM SLB SLE SLV SMR SOM SPM SRB SSD STP SUR SVK 
 TCD TGO THA TJK TKL TKM TLS TON TTO TUN TUR TUV TWN TZA UGA UKR UMI URY USA UZB VAT VCT VEN VGB VIR VNM VUT
 WLF WSM YEM ZAF ZMB ZWE
 """
-# Germany is "D"; British nationals, UN, stateless/refugee, organisations; "UTO" is ICAO's specimen state.
-_ICAO = "D EUE GBD GBN GBO GBP GBS RKS UNA UNK UNO UTO XBA XCC XCE XCO XDC XEC XES XIM XMP XOM XPO XXA XXB XXC XXX"
+# Germany is "D"; British nationals, UN, stateless/refugee, organisations; "UTO" is ICAO's specimen state;
+# ANT and NTZ are withdrawn ISO codes that ICAO 9303-3 still lists.
+_ICAO = "ANT NTZ D EUE GBD GBN GBO GBP GBS RKS UNA UNK UNO UTO XBA XCC XCE XCO XDC XEC XES XIM XMP XOM XPO XXA XXB XXC XXX"
 
 COUNTRY_CODES: frozenset[str] = frozenset(_ISO.split()) | frozenset(_ICAO.split())

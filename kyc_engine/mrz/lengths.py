@@ -2,7 +2,8 @@
 
 OCR of an MRZ mostly loses or invents fillers inside long ``<<<<`` runs, so a wrong length is fixed by
 inserting or deleting ``<`` inside filler runs; every variant is decoded and the caller keeps the one whose
-check digits agree.
+check digits agree. Data characters are never dropped to fix a length: each extra variant is one more
+chance for a shifted field to satisfy its single check digit by luck (one in ten).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from .ocrline import Glyph
 
 #: How far a line's length may be from the format's before it is not considered.
 MAX_LENGTH_ERROR = 2
+#: Only runs of at least this many fillers grow or shrink. OCR miscounts long chevron runs; a single
+#: ``<`` inside data is rarely invented or lost, and shifting data there lets a check digit pass by chance.
+MIN_RUN = 2
 #: Variants kept per line and per window.
 MAX_LINE_VARIANTS = 12
 MAX_WINDOW_VARIANTS = 48
@@ -69,7 +73,7 @@ def line_variants(line: list[Glyph], length: int) -> list[tuple[list[Glyph], tup
     runs = _filler_runs(line)
     out: list[tuple[list[Glyph], tuple[Edit, ...]]] = []
     if diff > 0:
-        spots = [end for _, end in runs] or [len(line)]
+        spots = [end for start, end in runs if end - start >= MIN_RUN]
         for combo in itertools.combinations_with_replacement(spots, diff):
             fixed = list(line)
             edits: list[Edit] = []
@@ -77,17 +81,10 @@ def line_variants(line: list[Glyph], length: int) -> list[tuple[list[Glyph], tup
                 fixed.insert(at + shift, Glyph("<"))
                 edits.append((at + shift, "", "<"))
             out.append((fixed, tuple(edits)))
-        if len(line) not in spots:
-            out.append(
-                (
-                    line + [Glyph("<") for _ in range(diff)],
-                    tuple((len(line) + k, "", "<") for k in range(diff)),
-                )
-            )
     else:
-        # one deletion per run (which '<' of a run goes does not matter); a run may lose two if long enough
-        slots = [start for start, end in runs for _ in range(min(end - start, -diff))]
-        for combo in itertools.combinations(slots, -diff):
+        # which '<' of a run goes does not matter; a run keeps at least MIN_RUN fillers
+        slots = [start for start, end in runs for _ in range(min(end - start - MIN_RUN, -diff))]
+        for combo in set(itertools.combinations(slots, -diff)):
             fixed = list(line)
             edits = []
             done: list[int] = []
@@ -97,8 +94,6 @@ def line_variants(line: list[Glyph], length: int) -> list[tuple[list[Glyph], tup
                 edits.append((idx, "<", ""))
                 done.append(at)
             out.append((fixed, tuple(edits)))
-        out.append((line[-diff:], tuple((0, g.ch, "") for g in line[:-diff])))  # junk before the line
-        out.append((line[:diff], tuple((length, g.ch, "") for g in line[diff:])))  # junk after it
     unique: dict[str, tuple[list[Glyph], tuple[Edit, ...]]] = {}
     for fixed, done_edits in out:
         unique.setdefault("".join(g.ch for g in fixed), (fixed, done_edits))

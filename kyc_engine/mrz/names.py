@@ -15,6 +15,9 @@ FILLER_LOOKALIKES = frozenset("KXS")
 SURE_FIX = 0.97
 #: Confidence factor for a fix that could be wrong (e.g. a trailing ``K`` glued to a name).
 DOUBTFUL_FIX = 0.8
+#: A token of at most STRAY_LENGTH letters after at least STRAY_GAP fillers is OCR noise in the fillers.
+STRAY_GAP = 3
+STRAY_LENGTH = 2
 #: A character below this OCR confidence lowers the name confidence proportionally.
 TRUSTED_CONFIDENCE = 0.8
 
@@ -101,6 +104,7 @@ def clean_name(
         if not text.endswith("<"):
             return _finish(chars, edits, factor, confs, warnings)
         warnings.append("name: no '<<' between primary and secondary identifiers")
+        factor *= DOUBTFUL_FIX
         return _finish(chars, edits, factor, confs, warnings)
     # 2. tokens of lookalikes after the given names: K / KK / X tails inside the trailing fillers
     tokens = _tokens(text, sep + 2)
@@ -121,6 +125,11 @@ def clean_name(
             else:
                 in_tail = True
                 fix(a, sure=verdict is True)
+        elif n > 0 and gap >= STRAY_GAP and len(token) <= STRAY_LENGTH:
+            # ICAO separates name components by one filler: a letter or two far out in the fillers is noise
+            in_tail = True
+            for p in range(a, b):
+                fix(p, sure=False)
         else:
             if in_tail:
                 warnings.append("name: letters after the trailing fillers")

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from .countries import COUNTRY_CODES
-from .formats import Layout, MrzFormat, detect_format
+from .formats import Layout, MrzFormat, Span, detect_format
 from .lengths import split_merged, window_variants, windows
 from .names import DOUBTFUL_FIX, clean_name
 from .ocrline import ALNUM_CONFUSABLES, DIGIT_TO_LETTERS, LETTER_TO_DIGIT, Glyph, OcrLine, normalise
@@ -45,6 +45,8 @@ UNSEEN_SHARE = 0.1
 #: and for one that makes it differ from both.
 CLASS_RESTORE = 1.5
 CLASS_BREAK = 0.3
+#: First letter of the document code: passport, visa, or one of the three ID-card letters.
+DOCUMENT_KINDS = frozenset("PVIAC")
 #: Sex letters OCR produces for M, F and the filler.
 SEX_LOOKALIKES = {"H": "M", "N": "M", "W": "M", "P": "F", "E": "F", "K": "<"}
 #: Protected fields whose values decide whether two valid readings disagree.
@@ -98,8 +100,9 @@ def _decode_window(lines: list[list[Glyph]], repairs: list[Repair], today: date)
     if fmt is None:  # cannot happen for windows of the right geometry; kept for safety
         return empty_result(["".join(g.ch for g in line) for line in grid], "no MRZ format"), mean_conf
     layout = fmt.layout
-    name_factor = _alphabet_repair(grid, layout, repairs, warnings)
-    name_conf = _names(grid, layout, repairs, warnings) * name_factor
+    blockers: list[str] = []  # findings that forbid valid=True although every check digit agrees
+    name_factor = _alphabet_repair(grid, layout, repairs, warnings, blockers)
+    name_conf = _names(grid, layout, repairs, warnings) * name_factor * _length_doubt(grid, layout, repairs)
     text = ["".join(g.ch for g in line) for line in grid]
     relations, composite = _relations(layout, text)
     positions = {p for r in relations for p in (*r.data, r.digit)}
@@ -120,9 +123,18 @@ def _decode_window(lines: list[list[Glyph]], repairs: list[Repair], today: date)
         name_confidence=round(max(0.0, min(1.0, name_conf)), 4),
         warnings=tuple(warnings),
     )
-    if outcome.ambiguous and result.valid:
-        result = dataclasses.replace(result, valid=False)
+    if (outcome.ambiguous or blockers) and result.valid:
+        result = dataclasses.replace(result, valid=False, warnings=(*result.warnings, *blockers))
     return result, mean_conf
+
+
+def _length_doubt(grid: list[list[Glyph]], layout: Layout, repairs: list[Repair]) -> float:
+    """Name-confidence factor for fillers inserted or deleted inside the name (not in its trailing run)."""
+    span = layout.name_field.span
+    field = "".join(g.ch for g in grid[span.line][span.start : span.end])
+    tail = span.start + len(field.rstrip("<"))
+    inside = [r for r in repairs if r.kind == "length" and r.line == span.line and span.start <= r.pos < tail]
+    return DOUBTFUL_FIX ** len(inside)
 
 
 def _set(grid: list[list[Glyph]], repairs: list[Repair], pos: Pos, ch: str, kind: str) -> None:
@@ -149,7 +161,7 @@ def _filler_digit_positions(layout: Layout) -> set[Pos]:
 
 
 def _alphabet_repair(
-    grid: list[list[Glyph]], layout: Layout, repairs: list[Repair], warnings: list[str]
+    grid: list[list[Glyph]], layout: Layout, repairs: list[Repair], warnings: list[str], blockers: list[str]
 ) -> float:
     """Map characters of the wrong class; returns the name-confidence factor for digits fixed in names."""
     filler_ok = _filler_digit_positions(layout)
@@ -171,19 +183,38 @@ def _alphabet_repair(
                 new = _letter_for(g)
                 if f.alphabet == "name":
                     factor *= DOUBTFUL_FIX
+            elif f.alphabet == "alnum" and g.ch == "K" and _in_trailing_fillers(grid, f.span, pos):
+                new = "<"  # K and < are worth 20 and 0: no check digit sees a filler read as K
             elif f.alphabet == "sex" and g.ch not in "MFX<":
                 new = SEX_LOOKALIKES.get(g.ch)
                 warnings.append(f"sex: read {g.ch!r}" + (f", taken as {new!r}" if new else ""))
             if new is not None:
                 _set(grid, repairs, pos, new, "alphabet")
+        if f.name == "document_code" and grid[0][0].ch not in DOCUMENT_KINDS:
+            blockers.append(f"document_code: {grid[0][0].ch!r} is no ICAO 9303 document kind")
         if f.name in ("issuing_country", "nationality"):
-            _country(grid, f.span.positions(), f.name, repairs, warnings)
+            _country(grid, f.span.positions(), f.name, repairs, warnings, blockers)
     return factor
 
 
+def _in_trailing_fillers(grid: list[list[Glyph]], span: Span, pos: Pos) -> bool:
+    """True if ``pos`` follows a filler and only fillers (or K) follow it up to the end of its field."""
+    line = grid[pos[0]]
+    after = [line[p].ch for p in range(pos[1] + 1, span.end)]
+    return pos[1] > span.start and line[pos[1] - 1].ch == "<" and all(c in "<K" for c in after)
+
+
 def _country(
-    grid: list[list[Glyph]], positions: list[Pos], name: str, repairs: list[Repair], warnings: list[str]
+    grid: list[list[Glyph]],
+    positions: list[Pos],
+    name: str,
+    repairs: list[Repair],
+    warnings: list[str],
+    blockers: list[str],
 ) -> None:
+    """Replace digits in a country code by look-alike letters, choosing among existing codes. A code that
+    exists nowhere, or digits that fit no code or several, block ``valid``: country codes carry no check
+    digit, and a wrong one usually means the whole line is shifted."""
     glyphs = [grid[line][p] for line, p in positions]
     choices = [
         [g.ch]
@@ -196,12 +227,12 @@ def _country(
     codes = ["".join(c) for c in itertools.product(*choices)]
     known = [c for c in codes if c.strip("<") in COUNTRY_CODES]
     pick = known[0] if len(known) == 1 else codes[0]
-    if len(known) > 1:
-        warnings.append(f"{name}: digits read in the code, several codes possible")
+    if len(codes) > 1 and len(known) != 1:
+        blockers.append(f"{name}: digits read in the code, {len(known)} existing codes fit")
     for pos, ch in zip(positions, pick, strict=True):
         _set(grid, repairs, pos, ch, "alphabet")
-    if pick.strip("<") not in COUNTRY_CODES:
-        warnings.append(f"{name}: unknown code {pick.strip('<')!r}")
+    if pick.strip("<") not in COUNTRY_CODES and len(codes) == 1:
+        blockers.append(f"{name}: {pick.strip('<')!r} is no ICAO 9303 code (shifted or misread line?)")
 
 
 def _names(grid: list[list[Glyph]], layout: Layout, repairs: list[Repair], warnings: list[str]) -> float:

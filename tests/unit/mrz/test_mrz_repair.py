@@ -205,3 +205,17 @@ def test_country_code_digits_resolved_with_known_codes() -> None:
     r = _decode("P<0<<" + TD3[0][5:], TD3[1][:10] + "0<<" + TD3[1][13:])
     assert r.fields["issuing_country"] == "D" and r.fields["nationality"] == "D"
     assert (0, 2, "0", "D") in _repairs(r)
+
+
+def test_unknown_country_code_blocks_valid() -> None:
+    r = _decode(
+        "P<UTQ" + TD3[0][5:], TD3[1]
+    )  # checks pass, but UTQ exists nowhere: a misread or shifted line
+    assert not r.valid and all(s != "invalid" for s in r.checks.values())
+    assert any("issuing_country" in w for w in r.warnings)
+
+
+def test_filler_read_as_k_in_optional_data() -> None:
+    read = TD3[1][:39] + "K" + TD3[1][40:]  # ZE184226B<<<K<10: K and < both count 0 in check digits
+    r = _decode(TD3[0], read)
+    assert r.valid and r.lines == TD3 and _repairs(r) == {(1, 39, "K", "<")}
