@@ -61,7 +61,8 @@ def run_engine(images: list[Path]) -> list[dict[str, Any]]:
             report = engine.read_mrz(image).to_dict()
             ms = (time.perf_counter() - t0) * 1000
             out.append({"id": path.stem, "ms": ms, "valid": report["valid"], "lines": report["lines"],
-                        "fields": report["fields"], "reason": report.get("reason")})
+                        "fields": report["fields"], "reason": report.get("reason"),
+                        "name_confidence": report["quality"].get("name_confidence")})
             bar.advance(task)
     return out
 
@@ -120,7 +121,7 @@ def run_passporteye(images: list[Path]) -> list[dict[str, Any]]:
 
 def score(results: list[dict[str, Any]], truths: dict[str, dict[str, Any]], *, dates_as_yymmdd: bool) -> dict[str, Any]:
     per_field: Counter[str] = Counter()
-    correct = false_valid = valid = 0
+    correct = false_valid = valid = data_wrong = name_flagged = name_unflagged = 0
     by_group: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
     for r in results:
@@ -139,6 +140,13 @@ def score(results: list[dict[str, Any]], truths: dict[str, dict[str, Any]], *, d
         valid += r["valid"]
         if r["valid"] and not fully:
             false_valid += 1
+            wrong = {f for f in FIELDS if f not in ok_fields}
+            if wrong - {"surname", "given_names"}:
+                data_wrong += 1
+            elif (r.get("name_confidence") or 1.0) < 0.8:
+                name_flagged += 1
+            else:
+                name_unflagged += 1
         for group in (f"severity={truth['photo']['severity']}", f"layout={truth['layout']}"):
             by_group[group][0] += fully
             by_group[group][1] += 1
@@ -150,6 +158,8 @@ def score(results: list[dict[str, Any]], truths: dict[str, dict[str, Any]], *, d
     times = [r["ms"] for r in results]
     return {
         "n": n, "fully_correct": correct, "valid": valid, "false_valid": false_valid,
+        "false_valid_data": data_wrong, "false_valid_name_flagged": name_flagged,
+        "false_valid_name_unflagged": name_unflagged,
         "per_field": {f: per_field[f] / n for f in FIELDS},
         "p50_ms": pct(times, 50), "p95_ms": pct(times, 95), "mean_ms": sum(times) / n,
         "groups": {k: v for k, v in sorted(by_group.items())}, "failures": failures,
@@ -181,6 +191,10 @@ def render(eng: dict[str, Any], peer: dict[str, Any] | None, args: argparse.Name
             f"{peer['fully_correct']}/{n} ({peer['fully_correct'] / n:.1%})")
         row("reported valid", str(eng["valid"]), str(peer["valid"]))
         row("false valid", str(eng["false_valid"]), str(peer["false_valid"]))
+        row("… of which check-digit-protected data wrong", str(eng["false_valid_data"]), str(peer["false_valid_data"]))
+        row("… of which only the name wrong, flagged `mrz.name_uncertain`", str(eng["false_valid_name_flagged"]), "–")
+        row("… of which only the name wrong, not flagged", str(eng["false_valid_name_unflagged"]),
+            str(peer["false_valid_name_flagged"] + peer["false_valid_name_unflagged"]))
         row("p50 ms / photo", f"{eng['p50_ms']:.0f}", f"{peer['p50_ms']:.0f}", f"{peer['p50_ms'] / eng['p50_ms']:.1f}× faster")
         row("p95 ms / photo", f"{eng['p95_ms']:.0f}", f"{peer['p95_ms']:.0f}", f"{peer['p95_ms'] / eng['p95_ms']:.1f}× faster")
         for f in FIELDS:

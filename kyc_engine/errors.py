@@ -17,7 +17,9 @@ class KycError(Exception):
     code: str = "engine.error"
     http_status: int = 500
 
-    def __init__(self, message: str, *, code: str | None = None, detail: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, detail: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:

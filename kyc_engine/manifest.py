@@ -38,6 +38,7 @@ class ModelSpec:
     licence: str
     role: str
     required: bool
+    stage: str = "core"
     url: str | None = None
     extra: dict[str, Any] | None = None
 
@@ -85,7 +86,7 @@ def read_manifest(path: Path) -> list[ModelSpec]:
         raise ModelError(
             f"Model manifest {path} is not valid TOML: {exc}", code="model.manifest_invalid"
         ) from exc
-    known = {"file", "source", "sha256", "bytes", "licence", "role", "required", "url"}
+    known = {"file", "source", "sha256", "bytes", "licence", "role", "required", "url", "stage"}
     specs = []
     for name, entry in data.get("models", {}).items():
         try:
@@ -99,6 +100,7 @@ def read_manifest(path: Path) -> list[ModelSpec]:
                     licence=entry["licence"],
                     role=entry.get("role", ""),
                     required=bool(entry.get("required", True)),
+                    stage=str(entry.get("stage", "core")),
                     url=entry.get("url"),
                     extra={k: v for k, v in entry.items() if k not in known} or None,
                 )
@@ -143,10 +145,12 @@ class ModelRegistry:
         self._files = files
 
     @classmethod
-    def load(cls, manifest_path: Path, model_dir: Path) -> ModelRegistry:
-        """Resolve every entry; raise ModelError if a required one is absent or differs."""
+    def load(cls, manifest_path: Path, model_dir: Path, stages: tuple[str, ...] | None = None) -> ModelRegistry:
+        """Resolve every entry; raise ModelError if a file differs from its hash, or if a required file of
+        one of ``stages`` (all stages when None) is absent."""
         files = {spec.name: resolve(spec, model_dir) for spec in read_manifest(manifest_path)}
         for f in files.values():
+            needed = f.spec.required and (stages is None or f.spec.stage in stages or f.spec.stage == "core")
             if f.status == "mismatch":
                 raise ModelError(
                     f"Model file {f.path} does not match the manifest: sha256 {f.actual_sha256}, "
@@ -154,7 +158,7 @@ class ModelRegistry:
                     code="model.hash_mismatch",
                     detail=f.to_dict(),
                 )
-            if f.status == "absent" and f.spec.required:
+            if f.status == "absent" and needed:
                 where = (
                     f"the model directory {model_dir} (set KYC_MODEL_DIR)"
                     if f.spec.source == "model_dir"
@@ -165,7 +169,7 @@ class ModelRegistry:
                     code="model.missing",
                     detail=f.to_dict(),
                 )
-            if f.status == "absent":
+            elif f.status == "absent":
                 log.info("optional model %s (%s) is absent; its stage is skipped", f.spec.name, f.spec.file)
         return cls(files)
 

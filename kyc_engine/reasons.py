@@ -29,6 +29,14 @@ class ReasonCode(StrEnum):
     MRZ_CHECK_DIGIT = "mrz.check_digit"
     MRZ_REPAIRED = "mrz.repaired"
     MRZ_NAME_UNCERTAIN = "mrz.name_uncertain"
+    # faces
+    FACE_NOT_FOUND = "face.not_found"
+    FACE_MULTIPLE = "face.multiple"
+    FACE_TOO_SMALL = "face.too_small"
+    FACE_CUT_OFF = "face.cut_off"
+    FACE_EYES_NOT_VISIBLE = "face.eyes_not_visible"
+    FACE_MISMATCH = "face.mismatch"
+    FACE_UNCERTAIN = "face.uncertain"
 
 
 _RETRYABLE = {
@@ -40,6 +48,11 @@ _RETRYABLE = {
     ReasonCode.DOCUMENT_NOT_FOUND,
     ReasonCode.MRZ_NOT_FOUND,
     ReasonCode.MRZ_UNREADABLE,
+    ReasonCode.FACE_NOT_FOUND,
+    ReasonCode.FACE_MULTIPLE,
+    ReasonCode.FACE_TOO_SMALL,
+    ReasonCode.FACE_CUT_OFF,
+    ReasonCode.FACE_EYES_NOT_VISIBLE,
 }
 
 _MESSAGES: dict[ReasonCode, str] = {
@@ -54,6 +67,13 @@ _MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.MRZ_CHECK_DIGIT: "The machine-readable lines do not pass their checks.",
     ReasonCode.MRZ_REPAIRED: "Some characters were corrected using the check digits.",
     ReasonCode.MRZ_NAME_UNCERTAIN: "The name in the machine-readable lines was hard to read.",
+    ReasonCode.FACE_NOT_FOUND: "We could not find a face. Face the camera in good light.",
+    ReasonCode.FACE_MULTIPLE: "Only one face may be visible in the selfie.",
+    ReasonCode.FACE_TOO_SMALL: "The face is too small. Move the camera closer.",
+    ReasonCode.FACE_CUT_OFF: "Keep your whole face inside the frame.",
+    ReasonCode.FACE_EYES_NOT_VISIBLE: "Your eyes must be visible. Remove sunglasses or anything covering them.",
+    ReasonCode.FACE_MISMATCH: "The selfie does not match the photo on the document.",
+    ReasonCode.FACE_UNCERTAIN: "We need a person to compare the selfie with the document photo.",
 }
 
 
@@ -83,4 +103,9 @@ class Reason:
         return message_for(self.code)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": str(self.code), "retryable": self.retryable, "message": self.message, "detail": self.detail}
+        return {
+            "code": str(self.code),
+            "retryable": self.retryable,
+            "message": self.message,
+            "detail": self.detail,
+        }

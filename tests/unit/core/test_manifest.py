@@ -116,3 +116,19 @@ def test_fetch_over_http_on_loopback(tmp_path: Path) -> None:
         assert info.value.code == "model.fetch_failed"
     finally:
         server.shutdown()
+
+
+def test_required_files_are_only_required_for_the_stages_being_built(tmp_path: Path) -> None:
+    path = write_manifest(tmp_path)
+    path.write_text(path.read_text().replace('required = true', 'required = true\nstage = "faces"'))
+    registry = ModelRegistry.load(path, tmp_path, stages=("mrz",))
+    assert registry.get("tiny").status == "absent"
+    with pytest.raises(ModelError):
+        ModelRegistry.load(path, tmp_path, stages=("faces",))
+
+
+def test_face_stage_files_come_from_the_wheel_and_match() -> None:
+    registry = ModelRegistry.load(DEFAULT_MANIFEST, Path("/nonexistent"), stages=("mrz",))
+    assert registry.get("dlib_resnet_v1").available
+    assert registry.get("dlib_shape_predictor_5").available
+    assert registry.get("yunet").status == "absent"
