@@ -1,7 +1,7 @@
 """The ``kyc`` command.
 
 Exit codes (stable, documented in ``kyc --help``):
-  0  the check passed (for ``mrz``: a valid MRZ was read)
+  0  the check passed (``mrz``: a valid MRZ was read; ``face-compare``: the faces match)
   1  the check ran but did not pass (no MRZ, check digits disagree, ...): see the reason codes
   2  usage error (bad arguments)
   3  input error: the file is missing, not an image, truncated, too large ...
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from .settings import Settings, get_settings
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
 EPILOG = """exit codes:
-  0  passed (mrz: a valid MRZ was read)     3  input error (not an image, truncated, too large ...)
+  0  passed (valid MRZ / faces match)       3  input error (not an image, truncated, too large ...)
   1  ran, did not pass: see reason codes    4  model/config error (missing or mismatching model file)
   2  usage error                            5  internal error (a bug; the JSON output says what)
 
@@ -55,6 +56,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     mrz.add_argument("image", type=Path, help="JPEG, PNG, WEBP, TIFF or BMP file")
     mrz.add_argument("--json", action="store_true", help="print exactly one JSON object (for machines)")
+
+    faces = sub.add_parser(
+        "face-compare",
+        help="compare the faces in two images (selfie or document photo): same person or not",
+        description=(
+            "Find the main face in A and in B (in a document photo, its portrait), align and embed them, and "
+            "compare with the calibrated threshold. similarity is 0..1, higher = more alike; the threshold "
+            "sits at 0.5 and a band around it gives decision 'uncertain' (a person should look)."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    faces.add_argument("a", type=Path, help="first image (e.g. the selfie)")
+    faces.add_argument("b", type=Path, help="second image (e.g. the ID document photo)")
+    faces.add_argument("--json", action="store_true", help="print exactly one JSON object (for machines)")
 
     models = sub.add_parser("models", help="list the model files and check them against the manifest")
     models.add_argument("--json", action="store_true", help="print JSON")
@@ -86,6 +102,24 @@ def _cmd_mrz(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if report["valid"] else EXIT_FAILED
 
 
+def _cmd_face_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import Engine
+    from .imageio import load_image_file
+
+    limits = settings.limits
+    a = load_image_file(args.a, max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
+    b = load_image_file(args.b, max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
+    engine = Engine.from_settings(settings, stages=("faces",))
+    report = engine.compare_faces(a, b).to_dict()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        from .render import print_face_report
+
+        print_face_report(report)
+    return EXIT_OK if report["match"] else EXIT_FAILED
+
+
 def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     from .manifest import ModelRegistry
 
@@ -100,7 +134,7 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-COMMANDS: dict[str, Any] = {"mrz": _cmd_mrz, "models": _cmd_models}
+COMMANDS: dict[str, Any] = {"mrz": _cmd_mrz, "face-compare": _cmd_face_compare, "models": _cmd_models}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = bool(getattr(args, "json", False))
     try:
         return int(COMMANDS[args.command](args, get_settings()))
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except InputError as err:
         _emit_error(err, as_json)
         return EXIT_INPUT

@@ -19,6 +19,8 @@ import numpy as np
 
 from .detect.document import DocumentDetection, DocumentDetector
 from .detect.mrz_band import MrzLocator, crop_bottom_band
+from .errors import ModelError
+from .face_stage import FaceCompareReport, FaceStage
 from .imageio import LoadedImage, downscale
 from .manifest import ModelRegistry
 from .mrz.ocrline import OcrLine
@@ -117,6 +119,7 @@ class Engine:
         document_detector: DocumentDetector,
         mrz_locator: MrzLocator,
         mrz_recognizer: MrzRecognizer,
+        faces: FaceStage | None = None,
         quality: QualityThresholds | None = None,
     ) -> None:
         self.settings = settings
@@ -124,6 +127,7 @@ class Engine:
         self.document_detector = document_detector
         self.mrz_locator = mrz_locator
         self.mrz_recognizer = mrz_recognizer
+        self.faces = faces
         self.quality_thresholds = quality or QualityThresholds()
 
     @classmethod
@@ -139,7 +143,17 @@ class Engine:
             document_detector=DocumentDetector(),
             mrz_locator=MrzLocator(),
             mrz_recognizer=MrzRecognizer(mrz_dir),
+            faces=FaceStage.from_registry(models) if "faces" in stages else None,
         )
+
+    def compare_faces(self, a: LoadedImage, b: LoadedImage) -> FaceCompareReport:
+        """Compare the main faces of two images (selfies or whole document photos)."""
+        if self.faces is None:
+            raise ModelError(
+                "The face stage was not built: use Engine.from_settings(s, stages=(..., 'faces'))."
+            )
+        side = self.settings.limits.work_max_side
+        return self.faces.compare(downscale(a.bgr, side)[0], downscale(b.bgr, side)[0])
 
     def today(self) -> date:
         return self.settings.current_date()

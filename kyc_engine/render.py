@@ -60,3 +60,27 @@ def print_models(info: dict[str, dict[str, Any]], model_dir: Path, console: Cons
         status = entry["status"]
         table.add_row(name, entry["file"], f"[{colours.get(status, 'white')}]{status}[/]", entry["licence"])
     out.print(table)
+
+
+def print_face_report(report: dict[str, Any], console: Console | None = None) -> None:
+    """Print a ``kyc face-compare`` report: decision, similarity vs threshold, each face's evidence."""
+    out = console or Console()
+    colours = {"match": "green", "no_match": "red", "uncertain": "yellow", "no_face": "red"}
+    decision = report["decision"]
+    head = f"[bold {colours.get(decision, 'white')}]{decision.upper().replace('_', ' ')}[/]"
+    if report["similarity"] is not None:
+        head += (
+            f"  similarity {report['similarity']:.3f} (threshold {report['threshold']:.2f} ± {report['review_band']:.3f})"
+            f"  distance {report['distance']:.3f}"
+        )
+    out.print(f"{head}  model {report['model']}  ({report['elapsed_ms']:.0f} ms)")
+    for key, face in report["faces"].items():
+        if face["found"]:
+            box = ", ".join(f"{v:.0f}" for v in face["box"])
+            extra = f", turned {face['rotation']}°" if face["rotation"] else ""
+            out.print(f"  {key}: face at [{box}] score {face['score']:.2f}{extra}")
+        else:
+            out.print(f"  {key}: [red]no face found[/]")
+    for reason in report.get("reasons", []):
+        colour = "yellow" if reason.get("retryable") else "red"
+        out.print(f"  [{colour}]{reason['code']}[/]: {reason['message']}")

@@ -1,0 +1,76 @@
+"""`kyc face-compare` end to end on real photos from ../shared/faces (skipped when absent)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from samples.generate import generate_set
+from tests.conftest import SHARED_FACES, require_shared
+
+KYC = [sys.executable, "-m", "kyc_engine.cli"]
+
+
+def compare(a: Path, b: Path) -> tuple[int, dict]:
+    proc = subprocess.run(
+        [*KYC, "face-compare", "--json", str(a), str(b)], capture_output=True, text=True, timeout=120
+    )
+    assert "Traceback" not in proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def faces() -> Path:
+    return require_shared(SHARED_FACES)
+
+
+def test_same_person_matches_with_evidence(faces: Path) -> None:
+    rc, report = compare(
+        faces / "serena_williams/serena_williams_01.jpg", faces / "serena_williams/serena_williams_03.jpg"
+    )
+    assert rc == 0 and report["match"] is True and report["decision"] == "match"
+    assert 0.5 < report["similarity"] <= 1.0 and report["threshold"] == 0.5
+    assert report["model"].startswith("dlib_resnet_v1")
+    assert len(report["faces"]["a"]["box"]) == 4 and report["faces"]["b"]["score"] >= 0.8
+
+
+def test_different_people_do_not_match(faces: Path) -> None:
+    rc, report = compare(
+        faces / "serena_williams/serena_williams_01.jpg", faces / "tom_hanks/tom_hanks_02.jpg"
+    )
+    assert rc == 1 and report["match"] is False
+    assert report["similarity"] < 0.5
+    assert "face.mismatch" in [r["code"] for r in report["reasons"]]
+
+
+def test_selfie_against_a_document_photo_finds_the_portrait(faces: Path, tmp_path: Path) -> None:
+    generate_set(tmp_path, 1, 99, layouts=["alb_id"], severity_mix={"clean": 1.0})
+    photo = next(tmp_path.glob("*.jpg"))
+    truth = json.loads(photo.with_suffix(".json").read_text())
+    identity_dir = faces / Path(truth["portrait"]["source"]).parent
+    others = sorted(p for p in identity_dir.glob("*.jpg") if p.name != Path(truth["portrait"]["source"]).name)
+    rc, report = compare(others[0], photo)
+    assert report["faces"]["b"]["found"] is True
+    assert report["decision"] in {"match", "uncertain"}, report
+
+
+def test_rotated_selfie_is_found_and_no_face_is_a_reason(faces: Path, tmp_path: Path) -> None:
+    src = cv2.imread(str(faces / "tom_hanks/tom_hanks_01.jpg"))
+    turned = tmp_path / "turned.jpg"
+    cv2.imwrite(str(turned), cv2.rotate(src, cv2.ROTATE_180))
+    rc, report = compare(turned, faces / "tom_hanks/tom_hanks_03.jpg")
+    assert report["faces"]["a"]["rotation"] == 180 and report["match"] is True
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((480, 640, 3), 200, np.uint8))
+    rc, report = compare(blank, faces / "tom_hanks/tom_hanks_03.jpg")
+    assert rc == 1 and report["decision"] == "no_face" and report["similarity"] is None
+    assert {"code": "face.not_found", "image": "a"} == {
+        "code": report["reasons"][0]["code"],
+        "image": report["reasons"][0]["detail"]["image"],
+    }
