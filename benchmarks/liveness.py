@@ -199,11 +199,14 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--docs", type=int, default=40)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N photos of each kind (smoke test)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     t_start = time.perf_counter()
     bench = Bench()
     full, crops = load_faces()
+    if args.limit:
+        full, crops = dict(list(full.items())[: args.limit]), dict(list(crops.items())[: args.limit])
     rng = np.random.default_rng(args.seed)
     attacks: dict[str, Callable[[Image, np.random.Generator], Image]] = {
         "screen replay": screen_replay, "print + photograph": print_attack}

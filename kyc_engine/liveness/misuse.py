@@ -101,8 +101,10 @@ class MisuseResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def _box(face: Face | Box | None) -> Box | None:
-    return face if face is None or isinstance(face, tuple) else face.box
+def _square(bgr: np.ndarray, face: Face | Box) -> np.ndarray:
+    if isinstance(face, tuple):
+        return aligned_face(bgr, face)
+    return aligned_face(bgr, face.box, face.landmarks)
 
 
 def _match(a: np.ndarray, b: np.ndarray, threshold: int) -> HashMatch:
@@ -120,10 +122,9 @@ def same_image(
 ) -> SameImage:
     """Hash distances between the two whole images and, when both faces are given, their aligned crops."""
     whole = _match(selfie_bgr, document_bgr, whole_threshold)
-    a, b = _box(face), _box(document_face)
     crops = None
-    if a is not None and b is not None:
-        crops = _match(aligned_face(selfie_bgr, a), aligned_face(document_bgr, b), face_threshold)
+    if face is not None and document_face is not None:
+        crops = _match(_square(selfie_bgr, face), _square(document_bgr, document_face), face_threshold)
     return SameImage(whole, crops)
 
 
@@ -159,7 +160,8 @@ def selfie_misuse(
 ) -> MisuseResult:
     """Both misuse checks on a selfie (BGR uint8) against the document photo (BGR uint8).
 
-    ``face_box`` / ``document_face_box``: the main face of each image (a detected ``Face`` or a box ``(x, y, w, h)`` in that image's pixels); the face-crop hash check needs both.
+    ``face_box`` / ``document_face_box``: the main face of each image (a detected ``Face``, whose landmarks turn
+    the square upright, or a box ``(x, y, w, h)`` in that image's pixels); the face-crop hash check needs both.
     """
     t0 = time.perf_counter()
     same = same_image(selfie_bgr, document_bgr, face_box, document_face_box,
