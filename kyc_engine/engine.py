@@ -24,7 +24,7 @@ from .face_stage import FaceCompareReport, FaceStage
 from .imageio import LoadedImage, downscale
 from .manifest import ModelRegistry
 from .mrz.ocrline import OcrLine
-from .mrz.parse import MrzResult, empty_result
+from .mrz.parse import MrzResult, empty_result, parse_mrz
 from .mrz.repair import decode_mrz
 from .ocr.mrz_ocr import MrzRecognizer
 from .quality import QualityThresholds, assess_image, assess_region
@@ -42,10 +42,16 @@ FIELD_NAMES = (
 #: Each MRZ crop is read as is, then binarised with a local (adaptive) threshold, which on the generated
 #: benchmark photos rescued 7 of 12 crops the plain reading missed (uneven light, blur, glare).
 VARIANTS = ("grey", "adaptive")
-#: Below this name confidence a valid MRZ's name line is read a second way and compared. Tesseract's own
-#: confidence was 1.0 on wrong names in the benchmark, so every valid MRZ is cross-checked (one more OCR).
+#: Below this name confidence a valid MRZ is read a second way and compared. Tesseract's own confidence
+#: was 1.0 on wrong readings in the benchmark, so every valid MRZ is cross-checked (one more OCR).
 NAME_CROSS_CHECK = 1.01
-DATA_FIELDS = ("document_number", "birth_date", "expiry_date", "nationality", "issuing_country")
+NAME_FIELDS = ("surname", "given_names")
+#: Letters whose look-alike digit has the same ICAO value modulo 10 (S=28/8, G=16/6): invisible to check
+#: digits, so such a letter touching a digit, with 2+ digits among its 4 neighbours, is not accepted as read.
+CHECK_BLIND_TWINS = {"S": "8", "G": "6"}
+NUMBER_FIELDS = ("document_number", "optional_data", "optional_data_2")
+#: An OCR alternative at least this confident that also satisfies the check digits makes a reading ambiguous.
+AMBIGUOUS_ALTERNATIVE = 0.2
 
 
 def prepare_crop(grey: np.ndarray, variant: str) -> np.ndarray:
@@ -173,6 +179,7 @@ class Engine:
 
         hypotheses: list[list[OcrLine]] = []
         best: MrzResult | None = None
+        best_lines: list[OcrLine] = []
         best_crop: np.ndarray | None = None
         attempts = 0
         mrz_crop_box: Any = None
@@ -184,7 +191,7 @@ class Engine:
                     continue
                 hypotheses.append(lines)
                 if result.format is not None and (best is None or _better(result, best)):
-                    best, best_crop, mrz_crop_box = result, crop, (source, box, variant)
+                    best, best_lines, best_crop, mrz_crop_box = result, lines, crop, (source, box, variant)
                 if result.valid:
                     break
             if best is not None and best.valid:
@@ -193,13 +200,15 @@ class Engine:
             t = time.perf_counter()
             best = decode_mrz(hypotheses, today=self.today())
             timer.add("mrz_parse", t)
+        if best is not None and best.valid:
+            best = self._ambiguity_check(best, best_lines)
         if (
             best is not None
             and best.valid
             and best_crop is not None
             and best.name_confidence < NAME_CROSS_CHECK
         ):
-            best = self._cross_check_names(best, best_crop, mrz_crop_box[2], timer)
+            best = self._cross_check(best, best_crop, mrz_crop_box[2], timer)
 
         quality_info = quality.to_dict()
         if detection.found and detection.quad is not None:
@@ -241,15 +250,52 @@ class Engine:
         timer.add("mrz_parse", t)
         return result, lines
 
-    def _cross_check_names(self, best: MrzResult, crop: np.ndarray, used: str, timer: _Timer) -> MrzResult:
-        """Names have no check digit: read the crop a second way; if the name differs, keep the more
-        confident reading and mark the name uncertain."""
+    def _ambiguity_check(self, best: MrzResult, lines: list[OcrLine]) -> MrzResult:
+        """Not valid if an OCR alternative (confidence >= AMBIGUOUS_ALTERNATIVE) at some position would give
+        another valid MRZ with different non-name fields: the check digits cannot tell those readings apart."""
+        today = self.today()
+        for name in NUMBER_FIELDS:
+            value = best.fields.get(name) or ""
+            for pos, char in enumerate(value):
+                twin = CHECK_BLIND_TWINS.get(char)
+                near = value[max(0, pos - 2) : pos] + value[pos + 1 : pos + 3]
+                touching = value[pos - 1 : pos] + value[pos + 1 : pos + 2]
+                if twin and any(c.isdigit() for c in touching) and sum(c.isdigit() for c in near) >= 2:
+                    note = f"{name}[{pos}]: {char!r} among digits could be {twin!r}; check digits cannot tell"
+                    return replace(best, valid=False, warnings=(*best.warnings, note))
+        by_text = {line.text: line for line in lines}
+        for i, text in enumerate(best.lines):
+            ocr = by_text.get(text)  # positions align only where OCR read the line as reported
+            if ocr is None or ocr.alternatives is None:
+                continue
+            for pos, alternatives in enumerate(ocr.alternatives):
+                for char, conf in alternatives:
+                    if conf < AMBIGUOUS_ALTERNATIVE:
+                        continue
+                    changed = list(best.lines)
+                    changed[i] = text[:pos] + char + text[pos + 1 :]
+                    rival = parse_mrz(changed, today=today)
+                    differing = [
+                        k for k in best.fields if k not in NAME_FIELDS and rival.fields[k] != best.fields[k]
+                    ]
+                    if rival.valid and differing:
+                        note = f"line {i} pos {pos}: {text[pos]!r} or {char!r} ({conf:.2f}) both pass the check digits"
+                        return replace(best, valid=False, warnings=(*best.warnings, note))
+        return best
+
+    def _cross_check(self, best: MrzResult, crop: np.ndarray, used: str, timer: _Timer) -> MrzResult:
+        """Read a valid MRZ's crop a second way. Check digits cannot see every misreading (S/8, G/6, K/<
+        differ by a multiple of 10 in ICAO values) and names have none, so: if the two valid readings
+        disagree on any other field the MRZ is not reported valid; if only the name differs, the more
+        confident name is kept and marked uncertain."""
         other_variant = next(v for v in VARIANTS if v != used)
         other, _ = self._read_crop(crop, other_variant, timer)
         if not other.valid or other.fields == best.fields:
             return best
-        if [other.fields[k] for k in DATA_FIELDS] != [best.fields[k] for k in DATA_FIELDS]:
-            return best  # check-digit-protected data differ: keep the first valid reading
+        differing = [k for k in best.fields if k not in NAME_FIELDS and other.fields[k] != best.fields[k]]
+        if differing:
+            note = f"two readings of the MRZ disagree on {', '.join(differing)}"
+            return replace(best, valid=False, warnings=(*best.warnings, note))
         chosen = other if other.name_confidence > best.name_confidence else best
         return replace(chosen, name_confidence=min(best.name_confidence, other.name_confidence, 0.5))
 

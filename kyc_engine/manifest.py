@@ -145,7 +145,9 @@ class ModelRegistry:
         self._files = files
 
     @classmethod
-    def load(cls, manifest_path: Path, model_dir: Path, stages: tuple[str, ...] | None = None) -> ModelRegistry:
+    def load(
+        cls, manifest_path: Path, model_dir: Path, stages: tuple[str, ...] | None = None
+    ) -> ModelRegistry:
         """Resolve every entry; raise ModelError if a file differs from its hash, or if a required file of
         one of ``stages`` (all stages when None) is absent."""
         files = {spec.name: resolve(spec, model_dir) for spec in read_manifest(manifest_path)}

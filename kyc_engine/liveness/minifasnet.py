@@ -83,8 +83,10 @@ def parse_model_name(path: Path | str) -> tuple[float, int, int]:
     -> ``(4.0, 80, 80)`` (upstream reads the scale from the first ``_`` field only)."""
     match = _NAME.match(Path(path).name)
     if match is None:
-        raise ModelError(f"Cannot read crop scale and size from model file name {Path(path).name!r}",
-                         code="model.manifest_invalid")
+        raise ModelError(
+            f"Cannot read crop scale and size from model file name {Path(path).name!r}",
+            code="model.manifest_invalid",
+        )
     return float(match["scale"]), int(match["h"]), int(match["w"])
 
 
@@ -165,8 +167,10 @@ class PassiveLiveness:
         threads: int = 2,
     ) -> None:
         if not 0.0 <= reject <= accept <= 1.0:
-            raise ModelError(f"Liveness thresholds need 0 <= reject ({reject}) <= accept ({accept}) <= 1",
-                             code="model.manifest_invalid")
+            raise ModelError(
+                f"Liveness thresholds need 0 <= reject ({reject}) <= accept ({accept}) <= 1",
+                code="model.manifest_invalid",
+            )
         self.accept, self.reject = float(accept), float(reject)
         self.models = [_Model(name, path, sha, threads) for name, (path, sha) in paths.items()]
 
@@ -206,7 +210,9 @@ class PassiveLiveness:
             probs[model.name] = (float(p[0]), float(p[1]), float(p[2]))
             total += p
         live = float(total[LIVE_CLASS] / len(self.models))
-        decision: LivenessDecision = "live" if live >= self.accept else "spoof" if live < self.reject else "uncertain"
+        decision: LivenessDecision = (
+            "live" if live >= self.accept else "spoof" if live < self.reject else "uncertain"
+        )
         log.debug("liveness p_live=%.3f decision=%s", live, decision)
         return LivenessResult(
             live_probability=live,

@@ -128,7 +128,9 @@ def same_image(
     return SameImage(whole, crops)
 
 
-def document_in_selfie(selfie_bgr: np.ndarray, detector: DocumentDetector, face: Face | Box | None) -> DocumentInSelfie:
+def document_in_selfie(
+    selfie_bgr: np.ndarray, detector: DocumentDetector, face: Face | Box | None
+) -> DocumentInSelfie:
     """Run the document detector on the selfie and test whether its quad encloses the face."""
     found = detector.detect(selfie_bgr)
     encloses = False
@@ -164,8 +166,14 @@ def selfie_misuse(
     the square upright, or a box ``(x, y, w, h)`` in that image's pixels); the face-crop hash check needs both.
     """
     t0 = time.perf_counter()
-    same = same_image(selfie_bgr, document_bgr, face_box, document_face_box,
-                      whole_threshold=whole_threshold, face_threshold=face_threshold)
+    same = same_image(
+        selfie_bgr,
+        document_bgr,
+        face_box,
+        document_face_box,
+        whole_threshold=whole_threshold,
+        face_threshold=face_threshold,
+    )
     t1 = time.perf_counter()
     doc = document_in_selfie(selfie_bgr, document_detector, face_box)
     t2 = time.perf_counter()

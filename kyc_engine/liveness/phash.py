@@ -82,6 +82,7 @@ def aligned_face(bgr: np.ndarray, box: Box, landmarks: Sequence[Point] | None = 
     matrix[:, 2] += np.array([FACE_SIDE / 2 - x - w / 2, FACE_SIDE / 2 - y - h / 2], np.float64)
     if s < 0.5:  # anti-alias before the warp samples sparsely
         grey = cv2.GaussianBlur(grey, (0, 0), 0.4 / s)
-    crop = cv2.warpAffine(grey, matrix, (FACE_SIDE, FACE_SIDE), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    crop = cv2.warpAffine(
+        grey, matrix, (FACE_SIDE, FACE_SIDE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return cv2.equalizeHist(crop)

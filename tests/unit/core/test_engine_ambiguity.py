@@ -1,0 +1,55 @@
+"""Readings the check digits cannot confirm must not be reported valid (real engine, real parser)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kyc_engine.engine import Engine
+from kyc_engine.mrz.ocrline import OcrLine
+from kyc_engine.mrz.parse import parse_mrz
+from kyc_engine.settings import Settings
+
+LINE1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+LINE2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+TODAY = date(2010, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.from_settings(Settings(today=TODAY), stages=("mrz",))
+
+
+def ocr(text: str, alternatives: dict[int, tuple[tuple[str, float], ...]] | None = None) -> OcrLine:
+    alts = tuple((alternatives or {}).get(i, ()) for i in range(len(text)))
+    return OcrLine(text, tuple(0.99 for _ in text), alts)
+
+
+def test_specimen_reading_stays_valid(engine: Engine) -> None:
+    result = parse_mrz([LINE1, LINE2], today=TODAY)
+    assert result.valid
+    checked = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2)])
+    assert checked.valid
+
+
+def test_confident_alternative_that_also_passes_makes_it_ambiguous(engine: Engine) -> None:
+    result = parse_mrz([LINE1, LINE2], today=TODAY)
+    # 'S' (28) and '8' differ by 20: the document number check digit cannot tell them apart
+    checked = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("S", 0.4),)})])
+    assert not checked.valid
+    assert "both pass the check digits" in checked.warnings[-1]
+    weak = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("S", 0.05),)})])
+    assert weak.valid
+    # an alternative that breaks the check digit is no rival
+    other = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("B", 0.6),)})])
+    assert other.valid
+
+
+def test_check_blind_letter_among_digits_is_not_accepted(engine: Engine) -> None:
+    line2 = LINE2[:1] + "S" + LINE2[2:]  # L S 98902C3: still passes every check digit
+    result = parse_mrz([LINE1, line2], today=TODAY)
+    assert result.valid and result.fields["document_number"] == "LS98902C3"
+    checked = engine._ambiguity_check(result, [ocr(LINE1), ocr(line2)])
+    assert not checked.valid
+    assert "could be '8'" in checked.warnings[-1]
