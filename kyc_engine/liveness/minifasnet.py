@@ -42,7 +42,7 @@ Box = tuple[float, float, float, float]
 
 MODEL_NAMES: Final = ("minifasnet_v2", "minifasnet_v1se")
 #: Fused live probability at or above which the selfie is accepted as live (see benchmarks/RESULTS.md).
-DEFAULT_ACCEPT: Final = 0.5
+DEFAULT_ACCEPT: Final = 0.8
 #: Fused live probability below which the selfie is rejected as a spoof; between the two: review.
 DEFAULT_REJECT: Final = 0.2
 LIVE_CLASS: Final = 1
