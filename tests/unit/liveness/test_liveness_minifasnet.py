@@ -67,6 +67,21 @@ def test_bona_fide_scores_above_print_and_screen_of_itself(shared_models: Path, 
         for make in (print_attack, screen_replay):
             fake = make(img, rng)
             attacks.append(live.check(fake, main_face(shared_models, fake)).live_probability)
-    # measured (seed 3): bona fide mean ~0.97, attacks mean ~0.1; keep a wide margin
-    assert np.mean(bona) > 0.8
-    assert np.mean(bona) - np.mean(attacks) > 0.4
+    # measured (seed 3): bona fide mean 0.99, attacks mean 0.42 (3 of 8 attacks score above 0.8: MiniFASNet
+    # only partly separates these simulations, see benchmarks/RESULTS.md); asserted with margin
+    assert np.mean(bona) > 0.85
+    assert np.mean(bona) - np.mean(attacks) > 0.3
+    assert min(bona) > np.median(attacks)
+
+
+def test_review_band_between_reject_and_accept(shared_models: Path, shared_faces: Path) -> None:
+    base = liveness(shared_models)
+    paths = {m.name: (shared_models / name, m.sha256) for m, name in zip(
+        base.models, ("2.7_80x80_MiniFASNetV2.onnx", "4_0_0_80x80_MiniFASNetV1SE.onnx"), strict=True)}
+    img = photo(shared_faces, PHOTOS[0])
+    face = main_face(shared_models, img)
+    p = base.check(img, face).live_probability  # 0.998 measured
+    strict = PassiveLiveness(paths, accept=min(1.0, p + 0.001), reject=p - 0.5)
+    assert strict.check(img, face).decision == "uncertain"
+    assert strict.check(img, face).codes == ("liveness.uncertain",)
+    assert PassiveLiveness(paths, accept=1.0, reject=1.0).check(img, face).decision == "spoof"
