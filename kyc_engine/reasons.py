@@ -37,6 +37,11 @@ class ReasonCode(StrEnum):
     FACE_EYES_NOT_VISIBLE = "face.eyes_not_visible"
     FACE_MISMATCH = "face.mismatch"
     FACE_UNCERTAIN = "face.uncertain"
+    # liveness and selfie misuse
+    LIVENESS_SPOOF = "liveness.spoof"
+    LIVENESS_UNCERTAIN = "liveness.uncertain"
+    SELFIE_IS_DOCUMENT = "selfie.is_document"
+    SELFIE_SAME_AS_DOCUMENT = "selfie.same_as_document"
 
 
 _RETRYABLE = {
@@ -53,6 +58,9 @@ _RETRYABLE = {
     ReasonCode.FACE_TOO_SMALL,
     ReasonCode.FACE_CUT_OFF,
     ReasonCode.FACE_EYES_NOT_VISIBLE,
+    ReasonCode.LIVENESS_SPOOF,
+    ReasonCode.SELFIE_IS_DOCUMENT,
+    ReasonCode.SELFIE_SAME_AS_DOCUMENT,
 }
 
 _MESSAGES: dict[ReasonCode, str] = {
@@ -74,6 +82,10 @@ _MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.FACE_EYES_NOT_VISIBLE: "Your eyes must be visible. Remove sunglasses or anything covering them.",
     ReasonCode.FACE_MISMATCH: "The selfie does not match the photo on the document.",
     ReasonCode.FACE_UNCERTAIN: "We need a person to compare the selfie with the document photo.",
+    ReasonCode.LIVENESS_SPOOF: "We could not confirm a live person. Take a new selfie, not a photo of a photo or screen.",
+    ReasonCode.LIVENESS_UNCERTAIN: "We need to check your selfie by hand.",
+    ReasonCode.SELFIE_IS_DOCUMENT: "The selfie looks like a photo of an ID document. Take a selfie of your face.",
+    ReasonCode.SELFIE_SAME_AS_DOCUMENT: "The selfie and the document photo are the same picture.",
 }
 
 

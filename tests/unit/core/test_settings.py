@@ -22,3 +22,13 @@ def test_defaults_point_at_the_shared_model_dir() -> None:
     s = Settings()
     assert s.model_dir.name == "models" and s.model_dir.parent.name == "shared"
     assert s.manifest_path.is_file()
+
+
+def test_every_reason_code_has_a_message_and_liveness_codes_exist() -> None:
+    from kyc_engine.reasons import Reason, ReasonCode
+
+    for code in ReasonCode:
+        assert Reason(code).message, code
+    assert Reason(ReasonCode("liveness.spoof")).retryable
+    assert not Reason(ReasonCode("face.mismatch")).retryable
+    assert Reason(ReasonCode.QUALITY_BLUR).to_dict()["code"] == "quality.blur"
