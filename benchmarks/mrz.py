@@ -135,7 +135,7 @@ def score(results: list[dict[str, Any]], truths: dict[str, dict[str, Any]], *, d
         per_field.update(ok_fields)
         all_ok = len(ok_fields) == len(FIELDS)
         lines_ok = r["lines"] == truth["mrz_lines"]
-        fully = all_ok and lines_ok
+        fully = all_ok and lines_ok and r["valid"]
         correct += fully
         valid += r["valid"]
         if r["valid"] and not fully:
@@ -175,8 +175,8 @@ def render(eng: dict[str, Any], peer: dict[str, Any] | None, args: argparse.Name
         "mixed layouts and severities; ground truth beside each image.",
         f"- Rerun: `.venv/bin/python -m benchmarks.mrz --count {args.count} --seed {args.seed}`",
         "- Time per photo = file bytes → decoded → fields, models loaded once beforehand, single process.",
-        "- *Fully correct* = every MRZ line and every parsed field equal to the truth. *False valid* = reported "
-        "valid but not fully correct.",
+        "- *Fully correct* = reported valid, and every MRZ line and every parsed field equal to the truth. "
+        "*False valid* = reported valid but not fully correct.",
         "",
         "| metric | kyc_engine | PassportEye 2.2.2 | ratio |",
         "|---|---|---|---|",

@@ -23,6 +23,7 @@ from .errors import ModelError
 from .face_stage import FaceCompareReport, FaceStage
 from .imageio import LoadedImage, downscale
 from .manifest import ModelRegistry
+from .mrz.national import apply_national_format
 from .mrz.ocrline import OcrLine
 from .mrz.parse import MrzResult, empty_result, parse_mrz
 from .mrz.repair import decode_mrz
@@ -46,10 +47,6 @@ VARIANTS = ("grey", "adaptive")
 #: was 1.0 on wrong readings in the benchmark, so every valid MRZ is cross-checked (one more OCR).
 NAME_CROSS_CHECK = 1.01
 NAME_FIELDS = ("surname", "given_names")
-#: Letters whose look-alike digit has the same ICAO value modulo 10 (S=28/8, G=16/6): invisible to check
-#: digits, so such a letter touching a digit, with 2+ digits among its 4 neighbours, is not accepted as read.
-CHECK_BLIND_TWINS = {"S": "8", "G": "6"}
-NUMBER_FIELDS = ("document_number", "optional_data", "optional_data_2")
 #: An OCR alternative at least this confident that also satisfies the check digits makes a reading ambiguous.
 AMBIGUOUS_ALTERNATIVE = 0.2
 
@@ -201,7 +198,7 @@ class Engine:
             best = decode_mrz(hypotheses, today=self.today())
             timer.add("mrz_parse", t)
         if best is not None and best.valid:
-            best = self._ambiguity_check(best, best_lines)
+            best = self._ambiguity_check(apply_national_format(best, today=self.today()), best_lines)
         if (
             best is not None
             and best.valid
@@ -254,15 +251,6 @@ class Engine:
         """Not valid if an OCR alternative (confidence >= AMBIGUOUS_ALTERNATIVE) at some position would give
         another valid MRZ with different non-name fields: the check digits cannot tell those readings apart."""
         today = self.today()
-        for name in NUMBER_FIELDS:
-            value = best.fields.get(name) or ""
-            for pos, char in enumerate(value):
-                twin = CHECK_BLIND_TWINS.get(char)
-                near = value[max(0, pos - 2) : pos] + value[pos + 1 : pos + 3]
-                touching = value[pos - 1 : pos] + value[pos + 1 : pos + 2]
-                if twin and any(c.isdigit() for c in touching) and sum(c.isdigit() for c in near) >= 2:
-                    note = f"{name}[{pos}]: {char!r} among digits could be {twin!r}; check digits cannot tell"
-                    return replace(best, valid=False, warnings=(*best.warnings, note))
         by_text = {line.text: line for line in lines}
         for i, text in enumerate(best.lines):
             ocr = by_text.get(text)  # positions align only where OCR read the line as reported

@@ -46,10 +46,18 @@ def test_confident_alternative_that_also_passes_makes_it_ambiguous(engine: Engin
     assert other.valid
 
 
-def test_check_blind_letter_among_digits_is_not_accepted(engine: Engine) -> None:
-    line2 = LINE2[:1] + "S" + LINE2[2:]  # L S 98902C3: still passes every check digit
-    result = parse_mrz([LINE1, line2], today=TODAY)
-    assert result.valid and result.fields["document_number"] == "LS98902C3"
-    checked = engine._ambiguity_check(result, [ocr(LINE1), ocr(line2)])
-    assert not checked.valid
-    assert "could be '8'" in checked.warnings[-1]
+def test_national_format_repairs_a_check_blind_letter() -> None:
+    from kyc_engine.mrz.checksum import check_digit
+    from kyc_engine.mrz.national import apply_national_format
+
+    line1 = "IDALB4745305758J4610533SM<<<<<"  # true personal number J46105338M: 'S' and '8' share a check value
+    line2 = "9411058F2803043ALB<<<<<<<<<<<"
+    line2 += check_digit(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
+    line3 = "GJONI<<ENKELEJDA<BORA<<<<<<<<<"
+    read = parse_mrz([line1, line2, line3], today=TODAY)
+    assert read.valid and read.fields["optional_data"] == "J4610533SM"
+    fixed = apply_national_format(read, today=TODAY)
+    assert fixed.valid and fixed.fields["optional_data"] == "J46105338M"
+    assert [(r.line, r.pos, r.from_char, r.to_char) for r in fixed.repairs] == [(0, 23, "S", "8")]
+    other = parse_mrz([line1.replace("ALB", "UTO"), line2.replace("ALB", "UTO"), line3], today=TODAY)
+    assert apply_national_format(other, today=TODAY) is other
