@@ -72,7 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     faces.add_argument("b", type=Path, help="second image (e.g. the ID document photo)")
     faces.add_argument("--json", action="store_true", help="print exactly one JSON object (for machines)")
 
-    models = sub.add_parser("models", help="list the model files and check them against the manifest")
+    models = sub.add_parser(
+        "models",
+        help="list the model files and check them against the manifest (exit 4 if a required one is missing)",
+    )
     models.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -123,7 +126,7 @@ def _cmd_face_compare(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     from .manifest import ModelRegistry
 
-    registry = ModelRegistry.load(settings.manifest_path, settings.model_dir)
+    registry = ModelRegistry.load(settings.manifest_path, settings.model_dir, stages=())
     info = registry.describe()
     if args.json:
         print(json.dumps(info))
@@ -131,7 +134,8 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
         from .render import print_models
 
         print_models(info, settings.model_dir)
-    return EXIT_OK
+    missing = [n for n, e in info.items() if e["status"] != "ok" and registry.get(n).spec.required]
+    return EXIT_MODEL if missing else EXIT_OK
 
 
 COMMANDS: dict[str, Any] = {"mrz": _cmd_mrz, "face-compare": _cmd_face_compare, "models": _cmd_models}
