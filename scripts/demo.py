@@ -23,7 +23,8 @@ def main() -> int:
     images = sorted(out.glob("*.jpg"))
     if len(images) < 2:
         out.mkdir(parents=True, exist_ok=True)
-        generate_set(out, 2, 7, layouts=["kaz_id", "alb_passport"], severity_mix={"normal": 1.0})
+        generate_set(out, 1, 7, layouts=["kaz_id"], severity_mix={"normal": 1.0})  # Kazakh ID card, TD1 + IIN
+        generate_set(out, 1, 8, layouts=["alb_passport"], severity_mix={"normal": 1.0})  # Albanian passport, TD3
         images = sorted(out.glob("*.jpg"))
     rc = 0
     for image in images[:2]:
