@@ -87,6 +87,16 @@ def _emit_error(err: KycError, as_json: bool) -> None:
         print(f"error [{err.code}]: {err.message}", file=sys.stderr)
 
 
+def _print_report(report: dict[str, Any], as_json: bool, renderer: str) -> None:
+    """One JSON object for machines, or the named table renderer of ``render`` for people."""
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        from . import render
+
+        getattr(render, renderer)(report)
+
+
 def _cmd_mrz(args: argparse.Namespace, settings: Settings) -> int:
     from .engine import Engine
     from .imageio import load_image_file
@@ -96,12 +106,7 @@ def _cmd_mrz(args: argparse.Namespace, settings: Settings) -> int:
     )
     engine = Engine.from_settings(settings, stages=("mrz",))
     report = engine.read_mrz(image).to_dict()
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-    else:
-        from .render import print_mrz_report
-
-        print_mrz_report(report)
+    _print_report(report, args.json, "print_mrz_report")
     return EXIT_OK if report["valid"] else EXIT_FAILED
 
 
@@ -114,12 +119,7 @@ def _cmd_face_compare(args: argparse.Namespace, settings: Settings) -> int:
     b = load_image_file(args.b, max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
     engine = Engine.from_settings(settings, stages=("faces",))
     report = engine.compare_faces(a, b).to_dict()
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-    else:
-        from .render import print_face_report
-
-        print_face_report(report)
+    _print_report(report, args.json, "print_face_report")
     return EXIT_OK if report["match"] else EXIT_FAILED
 
 
