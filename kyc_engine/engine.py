@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from .detect.document import DocumentDetection, DocumentDetector
-from .detect.mrz_band import MrzLocator, crop_bottom_band
+from .detect.mrz_band import crop_bottom_band
 from .errors import ModelError
 from .face_stage import FaceCompareReport, FaceStage
 from .imageio import LoadedImage, downscale
@@ -28,7 +28,7 @@ from .mrz.ocrline import OcrLine
 from .mrz.parse import MrzResult, empty_result, parse_mrz
 from .mrz.repair import decode_mrz
 from .ocr.mrz_ocr import MrzRecognizer
-from .quality import QualityThresholds, assess_image, assess_region
+from .quality import QualityThresholds, assess_image, assess_region, document_cut_off
 from .reasons import Reason, ReasonCode
 from .settings import Settings
 
@@ -43,9 +43,7 @@ FIELD_NAMES = (
 #: Each MRZ crop is read as is, then binarised with a local (adaptive) threshold, which on the generated
 #: benchmark photos rescued 7 of 12 crops the plain reading missed (uneven light, blur, glare).
 VARIANTS = ("grey", "adaptive")
-#: Below this name confidence a valid MRZ is read a second way and compared. Tesseract's own confidence
-#: was 1.0 on wrong readings in the benchmark, so every valid MRZ is cross-checked (one more OCR).
-NAME_CROSS_CHECK = 1.01
+#: Every valid MRZ is read a second way and compared (Tesseract's own confidence was 1.0 on wrong readings).
 NAME_FIELDS = ("surname", "given_names")
 #: An OCR alternative at least this confident that also satisfies the check digits makes a reading ambiguous.
 AMBIGUOUS_ALTERNATIVE = 0.2
@@ -120,7 +118,6 @@ class Engine:
         *,
         models: ModelRegistry,
         document_detector: DocumentDetector,
-        mrz_locator: MrzLocator,
         mrz_recognizer: MrzRecognizer,
         faces: FaceStage | None = None,
         quality: QualityThresholds | None = None,
@@ -128,7 +125,6 @@ class Engine:
         self.settings = settings
         self.models = models
         self.document_detector = document_detector
-        self.mrz_locator = mrz_locator
         self.mrz_recognizer = mrz_recognizer
         self.faces = faces
         self.quality_thresholds = quality or QualityThresholds()
@@ -144,7 +140,6 @@ class Engine:
             settings,
             models=models,
             document_detector=DocumentDetector(),
-            mrz_locator=MrzLocator(),
             mrz_recognizer=MrzRecognizer(mrz_dir),
             faces=FaceStage.from_registry(models) if "faces" in stages else None,
         )
@@ -178,17 +173,21 @@ class Engine:
         best: MrzResult | None = None
         best_lines: list[OcrLine] = []
         best_crop: np.ndarray | None = None
+        best_readings: dict[str, MrzResult] = {}
         attempts = 0
         mrz_crop_box: Any = None
         for source, crop, box in self._mrz_crops(bgr, detection, timer):
+            readings: dict[str, MrzResult] = {}
             for variant in VARIANTS:
                 attempts += 1
                 result, lines = self._read_crop(crop, variant, timer)
+                readings[variant] = result
                 if not lines:
                     continue
                 hypotheses.append(lines)
                 if result.format is not None and (best is None or _better(result, best)):
                     best, best_lines, best_crop, mrz_crop_box = result, lines, crop, (source, box, variant)
+                    best_readings = readings
                 if result.valid:
                     break
             if best is not None and best.valid:
@@ -199,18 +198,11 @@ class Engine:
             timer.add("mrz_parse", t)
         if best is not None and best.valid:
             best = self._ambiguity_check(apply_national_format(best, today=self.today()), best_lines)
-        if (
-            best is not None
-            and best.valid
-            and best_crop is not None
-            and best.name_confidence < NAME_CROSS_CHECK
-        ):
-            best = self._cross_check(best, best_crop, mrz_crop_box[2], timer)
+        if best is not None and best.valid and best_crop is not None:
+            best = self._cross_check(best, best_readings, mrz_crop_box[2], best_crop, timer)
 
         quality_info = quality.to_dict()
         if detection.found and detection.quad is not None:
-            from .quality import document_cut_off
-
             cut = document_cut_off(detection.quad, (bgr.shape[1], bgr.shape[0]), margin_px=2)
             if cut is not None:
                 reasons.append(cut)
@@ -263,24 +255,23 @@ class Engine:
                     changed = list(best.lines)
                     changed[i] = text[:pos] + char + text[pos + 1 :]
                     rival = parse_mrz(changed, today=today)
-                    differing = [
-                        k for k in best.fields if k not in NAME_FIELDS and rival.fields[k] != best.fields[k]
-                    ]
-                    if rival.valid and differing:
+                    if rival.valid and _data_differences(best, rival):
                         note = f"line {i} pos {pos}: {text[pos]!r} or {char!r} ({conf:.2f}) both pass the check digits"
                         return replace(best, valid=False, warnings=(*best.warnings, note))
         return best
 
-    def _cross_check(self, best: MrzResult, crop: np.ndarray, used: str, timer: _Timer) -> MrzResult:
-        """Read a valid MRZ's crop a second way. Check digits cannot see every misreading (S/8, G/6, K/<
-        differ by a multiple of 10 in ICAO values) and names have none, so: if the two valid readings
-        disagree on any other field the MRZ is not reported valid; if only the name differs, the more
-        confident name is kept and marked uncertain."""
+    def _cross_check(
+        self, best: MrzResult, readings: dict[str, MrzResult], used: str, crop: np.ndarray, timer: _Timer
+    ) -> MrzResult:
+        """Compare a valid MRZ with the other reading variant of the same crop (read now unless the loop
+        already did). Check digits cannot see every misreading (S/8, G/6, K/< differ by a multiple of 10 in
+        ICAO values) and names have none, so: if the two valid readings disagree on any other field the MRZ
+        is not reported valid; if only the name differs, the more confident name is kept, marked uncertain."""
         other_variant = next(v for v in VARIANTS if v != used)
-        other, _ = self._read_crop(crop, other_variant, timer)
+        other = readings.get(other_variant) or self._read_crop(crop, other_variant, timer)[0]
         if not other.valid or other.fields == best.fields:
             return best
-        differing = [k for k in best.fields if k not in NAME_FIELDS and other.fields[k] != best.fields[k]]
+        differing = _data_differences(best, other)
         if differing:
             note = f"two readings of the MRZ disagree on {', '.join(differing)}"
             return replace(best, valid=False, warnings=(*best.warnings, note))
@@ -290,8 +281,8 @@ class Engine:
     def _mrz_crops(
         self, bgr: np.ndarray, detection: DocumentDetection, timer: _Timer
     ) -> Iterator[tuple[str, np.ndarray, Any]]:
-        """Crops to OCR, most likely first: the rectified document's bottom band (both ways up),
-        then MRZ-like bands located in the rectified document, then in the whole photo."""
+        """Crops to OCR, most likely first: the rectified document's bottom band (both ways up), then the
+        MRZ-like bands the document detector located in the whole photo."""
         t = time.perf_counter()
         if detection.found and detection.rectified is not None:
             rect = detection.rectified
@@ -305,15 +296,12 @@ class Engine:
                 t = timer.add("mrz_locate", t)
                 yield "document_bottom", bottom, None
                 t = time.perf_counter()
-        if detection.mrz_band is not None:
-            yield "photo", detection.mrz_band.crop, detection.mrz_band.box
-            yield "photo", detection.mrz_band.crop_flipped, detection.mrz_band.box
-            t = time.perf_counter()
-        for band in self.mrz_locator.locate(bgr)[:3]:
-            t = timer.add("mrz_locate", t)
+        # every band the detector's locator found in the photo, its chosen one first, none read twice
+        bands = [detection.mrz_band] if detection.mrz_band is not None else []
+        bands += [b for b in detection.mrz_bands[:3] if b is not detection.mrz_band]
+        for band in bands:
             yield "photo", band.crop, band.box
             yield "photo", band.crop_flipped, band.box
-            t = time.perf_counter()
 
     @staticmethod
     def _mrz_reasons(result: MrzResult | None, reasons: list[Reason]) -> list[Reason]:
@@ -331,6 +319,11 @@ class Engine:
                 Reason(ReasonCode.MRZ_NAME_UNCERTAIN, {"name_confidence": round(result.name_confidence, 3)})
             )
         return out
+
+
+def _data_differences(a: MrzResult, b: MrzResult) -> list[str]:
+    """Fields other than the names on which two readings differ."""
+    return [k for k in a.fields if k not in NAME_FIELDS and a.fields[k] != b.fields.get(k)]
 
 
 def _better(a: MrzResult, b: MrzResult) -> bool:

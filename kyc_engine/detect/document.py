@@ -44,7 +44,8 @@ class DocumentDetection:
     ``orientation == "mrz_bottom"``: the corners are in the document's own frame (MRZ along BL-BR);
     ``"unknown"``: the page may be upside down. ``kind``: ``"ID1"`` for a 3-line MRZ, ``"TD2_OR_TD3"``
     for a 2-line one (TD2 and TD3 pages share their aspect ratio too), else from the aspect ratio.
-    ``score`` in [0, 1] was compared with ``threshold``. ``mrz_band``: the MRZ (2+ lines) seen in the photo.
+    ``score`` in [0, 1] was compared with ``threshold``. ``mrz_band``: the MRZ (2+ lines) seen in the photo;
+    ``mrz_bands``: every MRZ-like band the locator found in the photo, most plausible first.
     """
 
     found: bool
@@ -59,6 +60,7 @@ class DocumentDetection:
     area_fraction: float = 0.0
     candidates: int = 0
     mrz_band: MrzBand | None = None
+    mrz_bands: tuple[MrzBand, ...] = ()
     elapsed_ms: float = 0.0
 
 
@@ -122,14 +124,14 @@ class DocumentDetector:
             quads, support, ids = _line_quads(edges, evidence, _blob_sides(lab[:, :, 0], self.min_area))
             scores, aspects, areas = _score_quads(quads, support, lab.shape[:2], prior, limits)
         if not len(scores):
-            return DocumentDetection(False, 0.0, threshold, "none", mrz_band=band)
+            return DocumentDetection(False, 0.0, threshold, "none", mrz_band=band, mrz_bands=tuple(bands))
         # print inside a page makes straight edges too: prefer a near-best quad that differs from the
         # best by one side only and is larger (e.g. the page's top edge rather than a title's baseline)
         best = int(np.argmax(scores))
         shares = (ids[:, :, None] == ids[best][None, None, :]).any(2).sum(1) >= 3
         best = int(np.argmax(np.where((scores >= 0.9 * scores[best]) & shares, areas, -1.0)))
         result = DocumentDetection(False, float(scores[best]), threshold, "lines", aspect=float(aspects[best]),
-                                   area_fraction=float(areas[best]), mrz_band=band)  # fmt: skip
+                                   area_fraction=float(areas[best]), mrz_band=band, mrz_bands=tuple(bands))  # fmt: skip
         if result.score < threshold:
             return replace(result, candidates=len(quads))
         quad = _long_side_first(order_clockwise(_refine(bgr, quads[best] / scale)))
