@@ -42,6 +42,22 @@ class ReasonCode(StrEnum):
     LIVENESS_UNCERTAIN = "liveness.uncertain"
     SELFIE_IS_DOCUMENT = "selfie.is_document"
     SELFIE_SAME_AS_DOCUMENT = "selfie.same_as_document"
+    # the document itself and the policy
+    DOCUMENT_EXPIRED = "document.expired"
+    DOCUMENT_COUNTRY_NOT_ALLOWED = "document.country_not_allowed"
+    APPLICANT_UNDERAGE = "applicant.underage"
+    # registration data vs document
+    REGISTRATION_NAME_MISMATCH = "registration.name_mismatch"
+    REGISTRATION_NAME_UNCERTAIN = "registration.name_uncertain"
+    REGISTRATION_BIRTH_DATE_MISMATCH = "registration.birth_date_mismatch"
+    REGISTRATION_ID_NUMBER_MISMATCH = "registration.id_number_mismatch"
+    REGISTRATION_SEX_MISMATCH = "registration.sex_mismatch"
+    REGISTRATION_COUNTRY_MISMATCH = "registration.country_mismatch"
+    REGISTRATION_COMPANY_ID_INVALID = "registration.company_id_invalid"
+    # national ID-number semantics (Kazakh IIN, Albanian personal number)
+    ID_NUMBER_INVALID = "id_number.invalid"
+    ID_NUMBER_BIRTH_DATE_MISMATCH = "id_number.birth_date_mismatch"
+    ID_NUMBER_SEX_MISMATCH = "id_number.sex_mismatch"
 
 
 _RETRYABLE = {
@@ -86,6 +102,19 @@ _MESSAGES: dict[ReasonCode, str] = {
     ReasonCode.LIVENESS_UNCERTAIN: "We need to check your selfie by hand.",
     ReasonCode.SELFIE_IS_DOCUMENT: "The selfie looks like a photo of an ID document. Take a selfie of your face.",
     ReasonCode.SELFIE_SAME_AS_DOCUMENT: "The selfie and the document photo are the same picture.",
+    ReasonCode.DOCUMENT_EXPIRED: "The document has expired. Use a valid document.",
+    ReasonCode.DOCUMENT_COUNTRY_NOT_ALLOWED: "Documents from this country are not accepted.",
+    ReasonCode.APPLICANT_UNDERAGE: "You must be of the minimum age to register.",
+    ReasonCode.REGISTRATION_NAME_MISMATCH: "The name you entered does not match the document.",
+    ReasonCode.REGISTRATION_NAME_UNCERTAIN: "We need a person to compare your name with the document.",
+    ReasonCode.REGISTRATION_BIRTH_DATE_MISMATCH: "The birth date you entered does not match the document.",
+    ReasonCode.REGISTRATION_ID_NUMBER_MISMATCH: "The ID number you entered does not match the document.",
+    ReasonCode.REGISTRATION_SEX_MISMATCH: "The sex you entered does not match the document.",
+    ReasonCode.REGISTRATION_COUNTRY_MISMATCH: "The country you entered does not match the document.",
+    ReasonCode.REGISTRATION_COMPANY_ID_INVALID: "The company number you entered is not valid.",
+    ReasonCode.ID_NUMBER_INVALID: "The personal ID number is not valid.",
+    ReasonCode.ID_NUMBER_BIRTH_DATE_MISMATCH: "The personal ID number does not agree with the birth date.",
+    ReasonCode.ID_NUMBER_SEX_MISMATCH: "The personal ID number does not agree with the sex on the document.",
 }
 
 
