@@ -29,20 +29,20 @@ def ocr(text: str, alternatives: dict[int, tuple[tuple[str, float], ...]] | None
 def test_specimen_reading_stays_valid(engine: Engine) -> None:
     result = parse_mrz([LINE1, LINE2], today=TODAY)
     assert result.valid
-    checked = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2)])
+    checked = engine.mrz._ambiguity_check(result, [ocr(LINE1), ocr(LINE2)])
     assert checked.valid
 
 
 def test_confident_alternative_that_also_passes_makes_it_ambiguous(engine: Engine) -> None:
     result = parse_mrz([LINE1, LINE2], today=TODAY)
     # 'S' (28) and '8' differ by 20: the document number check digit cannot tell them apart
-    checked = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("S", 0.4),)})])
+    checked = engine.mrz._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("S", 0.4),)})])
     assert not checked.valid
     assert "both pass the check digits" in checked.warnings[-1]
-    weak = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("S", 0.05),)})])
+    weak = engine.mrz._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("S", 0.05),)})])
     assert weak.valid
     # an alternative that breaks the check digit is no rival
-    other = engine._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("B", 0.6),)})])
+    other = engine.mrz._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {1: (("B", 0.6),)})])
     assert other.valid
 
 
