@@ -1,7 +1,8 @@
 """The ``kyc`` command.
 
 Exit codes (stable, documented in ``kyc --help``):
-  0  the check passed (``mrz``: a valid MRZ was read; ``face-compare``: the faces match)
+  0  the check passed (``mrz``: a valid MRZ was read; ``face-compare``: the faces match and, with
+     ``--selfie``, the selfie passed liveness and the misuse checks)
   1  the check ran but did not pass (no MRZ, check digits disagree, ...): see the reason codes
   2  usage error (bad arguments)
   3  input error: the file is missing, not an image, truncated, too large ...
@@ -71,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     faces.add_argument("a", type=Path, help="first image (e.g. the selfie)")
     faces.add_argument("b", type=Path, help="second image (e.g. the ID document photo)")
     faces.add_argument("--json", action="store_true", help="print exactly one JSON object (for machines)")
+    faces.add_argument(
+        "--selfie",
+        action="store_true",
+        help="A is a selfie and B the document: also run passive liveness (MiniFASNet) on A and the selfie "
+        "misuse checks (a photo of an ID card; the same picture as the document)",
+    )
 
     models = sub.add_parser(
         "models",
@@ -117,10 +124,11 @@ def _cmd_face_compare(args: argparse.Namespace, settings: Settings) -> int:
     limits = settings.limits
     a = load_image_file(args.a, max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
     b = load_image_file(args.b, max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
-    engine = Engine.from_settings(settings, stages=("faces",))
-    report = engine.compare_faces(a, b).to_dict()
+    stages = ("faces", "liveness") if args.selfie else ("faces",)
+    engine = Engine.from_settings(settings, stages=stages)
+    report = engine.compare_faces(a, b, selfie_checks=args.selfie).to_dict()
     _print_report(report, args.json, "print_face_report")
-    return EXIT_OK if report["match"] else EXIT_FAILED
+    return EXIT_OK if report["match"] and report["selfie_ok"] is not False else EXIT_FAILED
 
 
 def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:

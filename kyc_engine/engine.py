@@ -48,14 +48,18 @@ class Engine:
         os.environ["OMP_THREAD_LIMIT"] = str(settings.ocr.threads)
         models = ModelRegistry.load(settings.manifest_path, settings.model_dir, stages)
         mrz_dir = settings.ocr.mrz_tessdata_dir or models.path("mrz_ocr").parent
+        documents = DocumentDetector()
         mrz = MrzStage(
-            DocumentDetector(),
+            documents,
             MrzRecognizer(mrz_dir),
             quality=QualityThresholds(),
             work_max_side=settings.limits.work_max_side,
             today=settings.current_date,
         )
-        faces = FaceStage.from_registry(models) if "faces" in stages else None
+        faces = None
+        if "faces" in stages or "liveness" in stages:
+            faces = FaceStage.from_registry(models, liveness="liveness" in stages)
+            faces.document_detector = documents
         return cls(settings, models=models, mrz=mrz, faces=faces)
 
     def today(self) -> date:
@@ -65,11 +69,18 @@ class Engine:
         """Find the document, read its MRZ, validate and repair it. Never raises for business outcomes."""
         return self.mrz.read(image)
 
-    def compare_faces(self, a: LoadedImage, b: LoadedImage) -> FaceCompareReport:
-        """Compare the main faces of two images (selfies or whole document photos)."""
+    def compare_faces(
+        self, a: LoadedImage, b: LoadedImage, *, selfie_checks: bool = False
+    ) -> FaceCompareReport:
+        """Compare the main faces of two images (selfies or whole document photos).
+
+        ``selfie_checks``: ``a`` is a selfie and ``b`` the document: also run passive liveness (when
+        the engine was built with the ``liveness`` stage) and the selfie misuse checks."""
         if self.faces is None:
             raise ModelError(
                 "The face stage was not built: use Engine.from_settings(s, stages=(..., 'faces'))."
             )
         side = self.settings.limits.work_max_side
-        return self.faces.compare(downscale(a.bgr, side)[0], downscale(b.bgr, side)[0])
+        return self.faces.compare(
+            downscale(a.bgr, side)[0], downscale(b.bgr, side)[0], selfie_checks=selfie_checks
+        )

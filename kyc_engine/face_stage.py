@@ -1,4 +1,6 @@
-"""The face stage: find the main face in two images (selfies or whole document photos), embed, compare.
+"""The face stage: find the main face in two images (selfies or whole document photos), embed, compare,
+and, when image ``a`` is a selfie, check it: passive liveness and selfie misuse (a photo of the document,
+the document's own picture).
 
 Built once by the engine (``FaceStage.from_registry``); ``compare`` returns a :class:`FaceCompareReport`
 whose evidence carries every score with its threshold and the model that produced it.
@@ -13,7 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from .detect.faces import FaceDetection, FaceDetector, FaceSelection, select_main_face
+from .detect.document import DocumentDetector
+from .detect.faces import (
+    Face,
+    FaceDetection,
+    FaceDetector,
+    FaceSelection,
+    rotate_image,
+    select_main_face,
+    to_rotated,
+)
+from .liveness.minifasnet import LivenessResult, PassiveLiveness
+from .liveness.misuse import MisuseResult, selfie_misuse
 from .manifest import ModelRegistry
 from .match.compare import FaceComparison, compare
 from .match.embedding import DlibEmbedder
@@ -31,10 +44,20 @@ class FaceCompareReport:
     timings_ms: dict[str, float]
     elapsed_ms: float
     model: str
+    liveness: LivenessResult | None = None
+    misuse: MisuseResult | None = None
 
     @property
     def match(self) -> bool:
         return self.comparison is not None and self.comparison.decision == "match"
+
+    @property
+    def selfie_ok(self) -> bool | None:
+        """None without selfie checks; else True when liveness said live and no misuse check flagged."""
+        if self.misuse is None:
+            return None
+        live = self.liveness is None or self.liveness.decision == "live"
+        return live and not self.misuse.codes
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``kyc face-compare --json``."""
@@ -67,26 +90,98 @@ class FaceCompareReport:
             "distance_threshold": None if c is None else c.threshold,
             "model": self.model,
             "faces": faces,
+            "selfie_ok": self.selfie_ok,
+            "liveness": None if self.liveness is None else liveness_dict(self.liveness),
+            "misuse": None if self.misuse is None else misuse_dict(self.misuse),
             "reasons": [r.to_dict() for r in self.reasons],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
 
 
-class FaceStage:
-    """YuNet detection + dlib 5-point alignment + ResNet embedding + calibrated 1:1 comparison."""
+def liveness_dict(result: LivenessResult) -> dict[str, Any]:
+    """JSON evidence of a liveness check: fused score, both thresholds, decision, per-model scores."""
+    return {
+        "live_probability": round(result.live_probability, 4),
+        "decision": result.decision,
+        "accept_threshold": result.accept,
+        "reject_threshold": result.reject,
+        "models": {
+            name: {"sha256": sha, "probabilities": [round(p, 4) for p in result.probabilities[name]]}
+            for name, sha in result.models.items()
+        },
+        "elapsed_ms": round(result.elapsed_ms, 1),
+    }
 
-    def __init__(self, detector: FaceDetector, embedder: DlibEmbedder) -> None:
+
+def misuse_dict(result: MisuseResult) -> dict[str, Any]:
+    """JSON evidence of the selfie misuse checks, each distance or score with its threshold."""
+    same, doc = result.same_image, result.document
+    return {
+        "codes": list(result.codes),
+        "same_image": {
+            "whole": {"phash_distance": same.whole.phash, "dhash_distance": same.whole.dhash,
+                      "threshold": same.whole.threshold, "same": same.whole.same},
+            "face": None if same.face is None else {
+                "phash_distance": same.face.phash, "dhash_distance": same.face.dhash,
+                "threshold": same.face.threshold, "same": same.face.same},
+        },
+        "document_in_selfie": {
+            "found": doc.found, "score": round(doc.score, 3), "threshold": doc.threshold,
+            "encloses_face": doc.encloses_face, "mrz_lines": doc.mrz_lines,
+            "quad": None if doc.quad is None else np.asarray(doc.quad).round(1).tolist(),
+        },
+    }  # fmt: skip
+
+
+def upright_face(image: np.ndarray, selection: FaceSelection) -> tuple[np.ndarray, Face]:
+    """The image turned so the selected face is upright, and the face in that image's pixels."""
+    assert selection.face is not None
+    rotation = int(selection.rotation)
+    if rotation == 0:
+        return image, selection.face
+    size = (image.shape[1], image.shape[0])
+    x, y, w, h = selection.face.box
+    corners = [to_rotated(p, size, rotation) for p in ((x, y), (x + w, y + h))]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    marks = tuple(to_rotated(p, size, rotation) for p in selection.face.landmarks)
+    return rotate_image(image, rotation), Face(box, marks, selection.face.score)  # type: ignore[arg-type]
+
+
+class FaceStage:
+    """YuNet detection + dlib 5-point alignment + ResNet embedding + calibrated 1:1 comparison, and the
+    selfie checks (MiniFASNet passive liveness, misuse) when built with them."""
+
+    def __init__(
+        self,
+        detector: FaceDetector,
+        embedder: DlibEmbedder,
+        *,
+        liveness: PassiveLiveness | None = None,
+        document_detector: DocumentDetector | None = None,
+    ) -> None:
         self.detector = detector
         self.embedder = embedder
+        self.liveness = liveness
+        self.document_detector = document_detector or DocumentDetector()
         self._lock = threading.Lock()  # YuNet keeps its input size per instance
 
     @classmethod
-    def from_registry(cls, registry: ModelRegistry) -> FaceStage:
-        return cls(FaceDetector.from_registry(registry), DlibEmbedder.from_registry(registry))
+    def from_registry(cls, registry: ModelRegistry, *, liveness: bool = False) -> FaceStage:
+        """Build from the manifest; ``liveness`` also loads the MiniFASNet models (stage ``liveness``)."""
+        return cls(
+            FaceDetector.from_registry(registry),
+            DlibEmbedder.from_registry(registry),
+            liveness=PassiveLiveness.from_registry(registry) if liveness else None,
+        )
 
-    def compare(self, a: np.ndarray, b: np.ndarray) -> FaceCompareReport:
-        """Compare the main face of ``a`` with that of ``b`` (BGR uint8). Never raises for 'no face'."""
+    def compare(self, a: np.ndarray, b: np.ndarray, *, selfie_checks: bool = False) -> FaceCompareReport:
+        """Compare the main face of ``a`` with that of ``b`` (BGR uint8). Never raises for 'no face'.
+
+        ``selfie_checks``: ``a`` is a selfie and ``b`` the document photo; also run passive liveness on
+        ``a``'s face (when the stage has the liveness models) and the misuse checks.
+        """
         start = time.perf_counter()
         timings: dict[str, float] = {}
         detections: dict[str, FaceDetection] = {}
@@ -120,6 +215,10 @@ class FaceStage:
                 reasons.append(Reason(ReasonCode.FACE_MISMATCH, detail))
             elif comparison.decision == "uncertain":
                 reasons.append(Reason(ReasonCode.FACE_UNCERTAIN, detail))
+        liveness = misuse = None
+        if selfie_checks:
+            liveness, misuse = self._selfie_checks(a, b, selections, timings)
+            reasons.extend(_selfie_reasons(liveness, misuse))
         return FaceCompareReport(
             comparison=comparison,
             selections=selections,
@@ -128,4 +227,55 @@ class FaceStage:
             timings_ms=timings,
             elapsed_ms=(time.perf_counter() - start) * 1000,
             model=self.embedder.model,
+            liveness=liveness,
+            misuse=misuse,
         )
+
+    def _selfie_checks(
+        self,
+        selfie: np.ndarray,
+        document: np.ndarray,
+        sel: dict[str, FaceSelection],
+        timings: dict[str, float],
+    ) -> tuple[LivenessResult | None, MisuseResult]:
+        liveness = None
+        if self.liveness is not None and sel["a"].face is not None:
+            t = time.perf_counter()
+            liveness = self.liveness.check(*upright_face(selfie, sel["a"]))
+            timings["liveness"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        misuse = selfie_misuse(
+            selfie,
+            document,
+            document_detector=self.document_detector,
+            face_box=sel["a"].face,
+            document_face_box=sel["b"].face,
+        )
+        timings["misuse"] = (time.perf_counter() - t) * 1000
+        return liveness, misuse
+
+
+def _selfie_reasons(liveness: LivenessResult | None, misuse: MisuseResult) -> list[Reason]:
+    reasons = []
+    if liveness is not None:
+        detail = {
+            "live_probability": round(liveness.live_probability, 4),
+            "accept_threshold": liveness.accept,
+            "reject_threshold": liveness.reject,
+            "models": sorted(liveness.models),
+        }
+        reasons += [Reason(ReasonCode(code), detail) for code in liveness.codes]
+    same, doc = misuse.same_image, misuse.document
+    for code in misuse.codes:
+        if code == ReasonCode.SELFIE_SAME_AS_DOCUMENT:
+            detail = {
+                "phash_distance": same.whole.phash
+                if same.face is None
+                else min(same.whole.phash, same.face.phash),
+                "threshold": same.whole.threshold,
+            }
+        else:
+            detail = {"document_score": round(doc.score, 3), "threshold": doc.threshold,
+                      "encloses_face": doc.encloses_face, "mrz_lines": doc.mrz_lines}  # fmt: skip
+        reasons.append(Reason(ReasonCode(code), detail))
+    return reasons

@@ -81,6 +81,17 @@ def print_face_report(report: dict[str, Any], console: Console | None = None) ->
             out.print(f"  {key}: face at [{box}] score {face['score']:.2f}{extra}")
         else:
             out.print(f"  {key}: [red]no face found[/]")
+    live = report.get("liveness")
+    if live:
+        colour = {"live": "green", "spoof": "red", "uncertain": "yellow"}[live["decision"]]
+        out.print(
+            f"  liveness: [{colour}]{live['decision']}[/] p(live) {live['live_probability']:.3f}"
+            f" (accept ≥ {live['accept_threshold']:.2f}, reject < {live['reject_threshold']:.2f})"
+        )
+    misuse = report.get("misuse")
+    if misuse:
+        status = ", ".join(misuse["codes"]) or "[green]none[/]"
+        out.print(f"  selfie misuse checks: {status}")
     for reason in report.get("reasons", []):
         colour = "yellow" if reason.get("retryable") else "red"
         out.print(f"  [{colour}]{reason['code']}[/]: {reason['message']}")

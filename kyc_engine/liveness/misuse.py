@@ -38,6 +38,9 @@ IS_DOCUMENT: Final = "selfie.is_document"
 #: Hamming thresholds (of 64 bits) at or below which two pictures count as the same; benchmarks/RESULTS.md.
 WHOLE_THRESHOLD: Final = 10
 FACE_THRESHOLD: Final = 12
+#: The document detector looks at the selfie at this size: a card around a face is large, and the
+#: full-size search costs ~4x more for the same answers (benchmarks/liveness.py, misuse rows).
+DETECT_MAX_SIDE: Final = 800
 
 
 @dataclass(frozen=True)
@@ -129,21 +132,32 @@ def same_image(
 
 
 def document_in_selfie(
-    selfie_bgr: np.ndarray, detector: DocumentDetector, face: Face | Box | None
+    selfie_bgr: np.ndarray,
+    detector: DocumentDetector,
+    face: Face | Box | None,
+    *,
+    max_side: int = DETECT_MAX_SIDE,
 ) -> DocumentInSelfie:
-    """Run the document detector on the selfie and test whether its quad encloses the face."""
-    found = detector.detect(selfie_bgr)
+    """Run the document detector on the selfie (downscaled to ``max_side``) and test whether its quad
+    encloses the face. The quad is returned in the selfie's own pixels."""
+    scale = min(1.0, max_side / max(selfie_bgr.shape[:2]))
+    small = selfie_bgr
+    if scale < 1.0:
+        size = (round(selfie_bgr.shape[1] * scale), round(selfie_bgr.shape[0] * scale))
+        small = cv2.resize(selfie_bgr, size, interpolation=cv2.INTER_AREA)
+    found = detector.detect(small)
+    quad = None if found.quad is None else np.asarray(found.quad, np.float32) / scale
     encloses = False
-    if found.found and found.quad is not None and face is not None:
+    if found.found and quad is not None and face is not None:
         x, y, w, h = face if isinstance(face, tuple) else face.box
-        contour = found.quad.reshape(-1, 1, 2).astype(np.float32)
+        contour = quad.reshape(-1, 1, 2).astype(np.float32)
         encloses = cv2.pointPolygonTest(contour, (float(x + w / 2), float(y + h / 2)), False) >= 0
     band = found.mrz_band
     return DocumentInSelfie(
         found=found.found,
         score=float(found.score),
         threshold=float(found.threshold),
-        quad=found.quad,
+        quad=quad,
         encloses_face=bool(encloses),
         mrz_lines=0 if band is None else int(band.line_count_estimate),
         mrz_score=0.0 if band is None else float(band.score),

@@ -17,9 +17,9 @@ from tests.conftest import SHARED_FACES, require_shared
 KYC = [sys.executable, "-m", "kyc_engine.cli"]
 
 
-def compare(a: Path, b: Path) -> tuple[int, dict]:
+def compare(a: Path, b: Path, *flags: str) -> tuple[int, dict]:
     proc = subprocess.run(
-        [*KYC, "face-compare", "--json", str(a), str(b)], capture_output=True, text=True, timeout=120
+        [*KYC, "face-compare", "--json", *flags, str(a), str(b)], capture_output=True, text=True, timeout=120
     )
     assert "Traceback" not in proc.stderr
     return proc.returncode, json.loads(proc.stdout)
@@ -74,3 +74,46 @@ def test_rotated_selfie_is_found_and_no_face_is_a_reason(faces: Path, tmp_path: 
         "code": report["reasons"][0]["code"],
         "image": report["reasons"][0]["detail"]["image"],
     }
+
+
+def codes(report: dict) -> list[str]:
+    return [r["code"] for r in report["reasons"]]
+
+
+def test_selfie_checks_pass_a_real_selfie_with_liveness_evidence(faces: Path, tmp_path: Path) -> None:
+    generate_set(tmp_path, 1, 99, layouts=["alb_id"], severity_mix={"clean": 1.0})
+    photo = next(tmp_path.glob("*.jpg"))
+    truth = json.loads(photo.with_suffix(".json").read_text())
+    source = Path(truth["portrait"]["source"])
+    selfie = next(p for p in sorted((faces / source.parent).glob("*.jpg")) if p.name != source.name)
+    rc, report = compare(selfie, photo, "--selfie")
+    live = report["liveness"]
+    assert live["decision"] in {"live", "uncertain", "spoof"} and 0.0 <= live["live_probability"] <= 1.0
+    assert (live["accept_threshold"], live["reject_threshold"]) == (0.8, 0.2)  # from the manifest
+    assert set(live["models"]) == {"minifasnet_v2", "minifasnet_v1se"}
+    assert report["misuse"]["codes"] == [] and "selfie.is_document" not in codes(report)
+    assert {"liveness", "misuse"} <= set(report["timings_ms"])
+
+
+def test_photo_of_the_id_card_as_selfie_is_flagged(faces: Path, tmp_path: Path) -> None:
+    generate_set(tmp_path / "a", 1, 5, layouts=["kaz_id"], severity_mix={"clean": 1.0})
+    generate_set(tmp_path / "b", 1, 5, layouts=["kaz_id"], severity_mix={"normal": 1.0}, flat=True)
+    card_photo = next((tmp_path / "a").glob("*.jpg"))
+    rc, report = compare(card_photo, next((tmp_path / "b").glob("*.jpg")), "--selfie")
+    assert rc == 1
+    assert "selfie.is_document" in codes(report)
+    evidence = next(r for r in report["reasons"] if r["code"] == "selfie.is_document")["detail"]
+    assert evidence["document_score"] >= evidence["threshold"]
+
+
+def test_same_picture_as_selfie_and_document_is_flagged(faces: Path) -> None:
+    photo = faces / "tom_hanks/tom_hanks_01.jpg"
+    rc, report = compare(photo, photo, "--selfie")
+    assert "selfie.same_as_document" in codes(report)
+    assert report["misuse"]["same_image"]["whole"]["phash_distance"] == 0
+
+
+def test_without_selfie_flag_no_selfie_checks_run(faces: Path) -> None:
+    photo = faces / "tom_hanks/tom_hanks_01.jpg"
+    rc, report = compare(photo, photo)
+    assert report["liveness"] is None and report["misuse"] is None
