@@ -2,7 +2,7 @@
 
 Exit codes (stable, documented in ``kyc --help``):
   0  the check passed (``mrz``: a valid MRZ was read; ``face-compare``: the faces match and, with
-     ``--selfie``, the selfie passed liveness and the misuse checks)
+     ``--selfie``, the selfie passed liveness and the misuse checks; ``verify``: decision verified)
   1  the check ran but did not pass (no MRZ, check digits disagree, ...): see the reason codes
   2  usage error (bad arguments)
   3  input error: the file is missing, not an image, truncated, too large ...
@@ -27,9 +27,12 @@ from .settings import Settings, get_settings
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3, 4, 5
 
 EPILOG = """exit codes:
-  0  passed (valid MRZ / faces match)       3  input error (not an image, truncated, too large ...)
-  1  ran, did not pass: see reason codes    4  model/config error (missing or mismatching model file)
-  2  usage error                            5  internal error (a bug; the JSON output says what)
+  0  passed: valid MRZ / faces match / decision verified
+  1  ran, did not pass: see the reason codes (verify: rejected, review or retry)
+  2  usage error (bad arguments)
+  3  input error: not an image, truncated, too large, invalid registration JSON ...
+  4  model or configuration error: missing or mismatching model file, invalid policy file
+  5  internal error (a bug; the JSON output says what)
 
 environment: settings come from KYC_* variables, e.g. KYC_MODEL_DIR=/opt/kyc/models (see README)."""
 
@@ -78,6 +81,39 @@ def _parser() -> argparse.ArgumentParser:
         help="A is a selfie and B the document: also run passive liveness (MiniFASNet) on A and the selfie "
         "misuse checks (a photo of an ID card; the same picture as the document)",
     )
+
+    verify = sub.add_parser(
+        "verify",
+        help="verify an applicant: selfie + ID document photo + registration data -> decision with reasons",
+        description=(
+            "Read the document's MRZ (check digits, expiry, age), compare the selfie with the document "
+            "portrait, check the selfie for liveness and misuse, compare the registration data (name with "
+            "transliteration, birth date, ID number and its national semantics) and apply the policy. "
+            "Decision: verified | rejected | review | retry, with reason codes."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("--selfie", type=Path, required=True, help="the applicant's selfie")
+    verify.add_argument(
+        "--document", type=Path, required=True, help="photo of the ID document (portrait side)"
+    )
+    verify.add_argument(
+        "--document-back", type=Path, help="photo of the back (ID cards with the MRZ on the back)"
+    )
+    verify.add_argument(
+        "--registration",
+        type=Path,
+        required=True,
+        help='JSON file: {"full_name", "birth_date": "YYYY-MM-DD", "id_number", "country", "sex", "company_id"}',
+    )
+    verify.add_argument(
+        "--policy", type=Path, help="policy TOML (default: the packaged policy or KYC_POLICY_PATH)"
+    )
+    verify.add_argument(
+        "--lang", default="en", help="language of the applicant messages: en, sw, kk, ru, sq (default en)"
+    )
+    verify.add_argument("--json", action="store_true", help="print exactly one JSON object (for machines)")
 
     models = sub.add_parser(
         "models",
@@ -131,6 +167,34 @@ def _cmd_face_compare(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if report["match"] and report["selfie_ok"] is not False else EXIT_FAILED
 
 
+def _cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import VERIFY_STAGES, Engine
+    from .imageio import load_image_file
+    from .policy import load_policy
+    from .registration.model import parse_registration
+
+    limits = settings.limits
+
+    def image(path: Path) -> Any:
+        return load_image_file(path, max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
+
+    try:
+        raw = args.registration.read_bytes()
+    except OSError as exc:
+        raise InputError(f"Cannot read the registration file {args.registration}: {exc.strerror}",
+                         code="input.not_found", detail={"path": str(args.registration)}) from exc  # fmt: skip
+    registration = parse_registration(raw, today=settings.current_date())
+    selfie, document = image(args.selfie), image(args.document)
+    back = image(args.document_back) if args.document_back else None
+    policy = load_policy(args.policy) if args.policy else None
+    engine = Engine.from_settings(settings, stages=VERIFY_STAGES)
+    report = engine.verify(selfie, document, registration, document_back=back, policy=policy).to_dict(
+        args.lang
+    )
+    _print_report(report, args.json, "print_verify_report")
+    return EXIT_OK if report["decision"] == "verified" else EXIT_FAILED
+
+
 def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     from .manifest import ModelRegistry
 
@@ -146,7 +210,12 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_MODEL if missing else EXIT_OK
 
 
-COMMANDS: dict[str, Any] = {"mrz": _cmd_mrz, "face-compare": _cmd_face_compare, "models": _cmd_models}
+COMMANDS: dict[str, Any] = {
+    "mrz": _cmd_mrz,
+    "face-compare": _cmd_face_compare,
+    "verify": _cmd_verify,
+    "models": _cmd_models,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

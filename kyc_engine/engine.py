@@ -17,12 +17,18 @@ from .imageio import LoadedImage, downscale
 from .manifest import ModelRegistry
 from .mrz_stage import MrzReport, MrzStage
 from .ocr.mrz_ocr import MrzRecognizer
+from .policy import Policy, cached_policy
 from .quality import QualityThresholds
+from .registration.model import Registration
 from .settings import Settings
+from .verify import VerifyReport, run_verification
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Engine", "MrzReport"]
+__all__ = ["Engine", "MrzReport", "VerifyReport"]
+
+#: Every stage ``kyc verify`` needs.
+VERIFY_STAGES = ("mrz", "faces", "liveness")
 
 
 class Engine:
@@ -61,6 +67,31 @@ class Engine:
             faces = FaceStage.from_registry(models, liveness="liveness" in stages)
             faces.document_detector = documents
         return cls(settings, models=models, mrz=mrz, faces=faces)
+
+    def verify(
+        self,
+        selfie: LoadedImage,
+        document: LoadedImage,
+        registration: Registration,
+        *,
+        document_back: LoadedImage | None = None,
+        policy: Policy | None = None,
+    ) -> VerifyReport:
+        """Selfie + document (+ back) + registration data → decision with reasons (see ``verify``).
+
+        Build the engine with ``stages=VERIFY_STAGES``; ``policy`` defaults to the settings' policy file."""
+        if self.faces is None:
+            raise ModelError(
+                "kyc verify needs the face stage: Engine.from_settings(s, stages=VERIFY_STAGES)."
+            )
+        return run_verification(
+            self,
+            selfie,
+            document,
+            registration,
+            document_back=document_back,
+            policy=policy or cached_policy(self.settings.policy_path),
+        )
 
     def today(self) -> date:
         return self.settings.current_date()

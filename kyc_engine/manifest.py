@@ -186,6 +186,10 @@ class ModelRegistry:
             raise ModelError(f"Model {name!r} ({f.spec.file}) is not available.", code="model.missing")
         return f.path
 
+    def available(self) -> dict[str, ModelFile]:
+        """The entries whose file is present and verified."""
+        return {name: f for name, f in self._files.items() if f.available}
+
     def describe(self) -> dict[str, dict[str, Any]]:
         """Name → file, hash, licence, status: the ``models`` block of every report."""
         return {name: f.to_dict() for name, f in self._files.items()}

@@ -95,3 +95,114 @@ def print_face_report(report: dict[str, Any], console: Console | None = None) ->
     for reason in report.get("reasons", []):
         colour = "yellow" if reason.get("retryable") else "red"
         out.print(f"  [{colour}]{reason['code']}[/]: {reason['message']}")
+
+
+_MARKS = {True: "[green]✔[/]", False: "[red]✘[/]", None: "[yellow]?[/]"}
+_DECISION_COLOURS = {"verified": "green", "rejected": "red", "review": "yellow", "retry": "cyan"}
+
+
+def _verify_rows(report: dict[str, Any]) -> list[tuple[bool | None, str, str]]:
+    """(passed: True / False / None = doubtful or not run, check, evidence) for each check."""
+    codes = {r["code"] for r in report["reasons"] if r.get("outcome") != "info"}
+    mrz = report["document"]["mrz"]
+    fields = mrz["fields"]
+    rows: list[tuple[bool | None, str, str]] = []
+    if mrz["valid"]:
+        rows.append(
+            (
+                True,
+                "document MRZ",
+                f"{mrz['format']} {fields['issuing_country']} no. {fields['document_number']}",
+            )
+        )
+    else:
+        rows.append((False, "document MRZ", mrz.get("reason") or "not valid"))
+    if mrz["valid"]:
+        rows.append(("document.expired" not in codes, "document expiry", str(fields["expiry_date"])))
+        rows.append(("applicant.underage" not in codes, "minimum age", f"born {fields['birth_date']}"))
+    face = report.get("face") or {}
+    if face.get("similarity") is not None:
+        ok = {"match": True, "no_match": False}.get(face["decision"])
+        rows.append(
+            (
+                ok,
+                "face match",
+                f"similarity {face['similarity']:.3f} (threshold {face['threshold']:.2f}, {face['model']})",
+            )
+        )
+    else:
+        rows.append((False, "face match", "no face compared"))
+    live = report.get("liveness")
+    if live:
+        ok = {"live": True, "spoof": False}.get(live["decision"])
+        rows.append(
+            (
+                ok,
+                "liveness",
+                f"p(live) {live['live_probability']:.3f} (accept ≥ {live['accept_threshold']}, reject < {live['reject_threshold']})",
+            )
+        )
+    misuse = report.get("misuse")
+    if misuse is not None:
+        rows.append((not misuse["codes"], "selfie misuse", ", ".join(misuse["codes"]) or "none"))
+    reg = report.get("registration_match") or {}
+    if "name" in reg:
+        name = reg["name"]
+        ok = {"match": True, "no_match": False}.get(name.get("decision"))
+        rows.append((ok, "name", f"{name.get('decision')} (score {name.get('score', 0):.2f})"))
+    if "birth_date" in reg:
+        b = reg["birth_date"]
+        rows.append((b["match"], "birth date", f"entered {b['registered']}, document {b['document']}"))
+    ids = reg.get("id_number") or {}
+    if ids.get("registered"):
+        rows.append(
+            (
+                ids["matched"],
+                "ID number",
+                f"entered {ids['registered']}"
+                + (f", matches {ids['matched_field']}" if ids["matched"] else ""),
+            )
+        )
+    personal = reg.get("personal_number") or {}
+    if personal.get("number") and personal.get("country") in ("KAZ", "ALB"):
+        rows.append(
+            (
+                not personal["findings"],
+                "personal number",
+                f"{personal['number']} {', '.join(personal['findings'])}".strip(),
+            )
+        )
+    for key, label in (("sex", "sex"), ("country", "country")):
+        if key in reg:
+            rows.append(
+                (
+                    reg[key]["match"],
+                    label,
+                    f"entered {reg[key]['registered']}, document {reg[key]['document']}",
+                )
+            )
+    if "company_id" in reg:
+        rows.append((reg["company_id"]["valid"], "company id", str(reg["company_id"]["registered"])))
+    return rows  # fmt: skip
+
+
+def print_verify_report(report: dict[str, Any], console: Console | None = None) -> None:
+    """Print a ``kyc verify`` report: one line per check (✔ / ✘ / ?), the reasons, the decision."""
+    out = console or Console()
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(width=2)
+    table.add_column(style="bold")
+    table.add_column()
+    for passed, check, evidence in _verify_rows(report):
+        table.add_row(_MARKS[passed], check, evidence)
+    out.print(table)
+    for reason in report["reasons"]:
+        if reason.get("outcome") == "info":
+            continue
+        colour = _DECISION_COLOURS.get(reason.get("outcome", ""), "white")
+        out.print(f"  [{colour}]{reason['code']}[/] ({reason.get('outcome')}): {reason['message']}")
+    decision = report["decision"]
+    out.print(
+        f"[bold {_DECISION_COLOURS[decision]}]{decision.upper()}[/]  policy {report['policy_version']}"
+        f"  ({report['elapsed_ms']:.0f} ms)"
+    )

@@ -17,6 +17,7 @@ REPO_DIR = PACKAGE_DIR.parent
 #: During development the model files live in ``../shared/models`` beside the checkout.
 DEFAULT_MODEL_DIR = REPO_DIR.parent / "shared" / "models"
 DEFAULT_MANIFEST = REPO_DIR / "models" / "manifest.toml"
+DEFAULT_POLICY = PACKAGE_DIR / "data" / "policy.toml"
 
 
 class LimitSettings(BaseModel):
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
         DEFAULT_MODEL_DIR, description="Folder with the ONNX model files named in the manifest."
     )
     manifest_path: Path = Field(DEFAULT_MANIFEST, description="The model manifest (TOML).")
+    policy_path: Path = Field(DEFAULT_POLICY, description="The decision policy (TOML, versioned).")
     today: date | None = Field(
         None, description="Fixed 'today' for date checks (tests, replays); None = real clock."
     )

@@ -1,0 +1,194 @@
+"""One verification: selfie + document photo(s) + registration data → a decision with reasons.
+
+``Engine.verify`` runs the stages (MRZ, faces with liveness and misuse checks), then the document and
+registration checks, and applies the policy. The report's ``to_dict`` is the JSON of ``kyc verify --json``,
+the service's result object and what reviewers see.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .checks import compare_registration, document_checks
+from .face_stage import FaceCompareReport
+from .imageio import LoadedImage, downscale
+from .mrz_stage import MrzReport
+from .policy import Policy, PolicyDecision
+from .reasons import Reason, ReasonCode
+from .registration.model import Registration
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+#: Face-stage image keys as the verification report names them.
+IMAGE_NAMES = {"a": "selfie", "b": "document"}
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """Everything one verification found, and the decision the policy drew from it."""
+
+    decision: PolicyDecision
+    mrz: MrzReport
+    mrz_side: str
+    faces: FaceCompareReport | None
+    registration: dict[str, Any]
+    models: dict[str, str]
+    input_sha256: dict[str, str]
+    timings_ms: dict[str, float]
+    elapsed_ms: float
+    today: date
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return tuple(r for r, _ in self.decision.outcomes)
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The JSON object of ``kyc verify --json`` (schema in the README)."""
+        reasons = []
+        for reason, outcome in self.decision.outcomes:
+            item = reason.to_dict(lang=lang)
+            item["outcome"] = outcome
+            reasons.append(item)
+        face: dict[str, Any] = {}
+        liveness: dict[str, Any] | None = None
+        misuse: dict[str, Any] | None = None
+        if self.faces is not None:
+            full = self.faces.to_dict()
+            liveness, misuse = full.pop("liveness"), full.pop("misuse")
+            full.pop("reasons", None)
+            full["faces"] = {IMAGE_NAMES[k]: v for k, v in full["faces"].items()}
+            face = full
+        mrz = self.mrz.to_dict()
+        return {
+            "decision": self.decision.decision,
+            "reasons": reasons,
+            "document": {
+                "mrz": mrz,
+                "mrz_side": self.mrz_side,
+                "viz": {},  # visual-zone OCR is not built yet: the MRZ is the source of every field
+                "box": mrz["document"]["quad"],
+            },
+            "face": face,
+            "liveness": liveness,
+            "misuse": misuse,
+            "registration_match": self.registration,
+            "policy_version": self.decision.policy_version,
+            "models": self.models,
+            "input_sha256": self.input_sha256,
+            "today": self.today.isoformat(),
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "notes": list(self.notes),
+        }
+
+
+def _clear_check_digit_failure(report: MrzReport) -> bool:
+    """The MRZ failed its check digits on a photo that passed the quality gate, read in a known format:
+    a forged or altered zone more likely than a misreading."""
+    result = report.result
+    if result is None or result.valid or result.format is None:
+        return False
+    if any(str(r.code).startswith("quality.") for r in report.reasons):
+        return False
+    failed = [k for k, v in result.checks.items() if v == "invalid"]
+    return 0 < len(failed) <= 2 and not result.warnings
+
+
+def _mrz_reasons(report: MrzReport) -> list[Reason]:
+    out = []
+    for reason in report.reasons:
+        if reason.code == ReasonCode.MRZ_CHECK_DIGIT:
+            reason = Reason(
+                reason.code, {**reason.detail, "clear_reading": _clear_check_digit_failure(report)}
+            )
+        out.append(reason)
+    return out
+
+
+def _face_reasons(report: FaceCompareReport) -> list[Reason]:
+    out = []
+    for reason in report.reasons:
+        image = reason.detail.get("image")
+        if image in IMAGE_NAMES:
+            reason = Reason(reason.code, {**reason.detail, "image": IMAGE_NAMES[image]})
+        out.append(reason)
+    return out
+
+
+def run_verification(
+    engine: Engine,
+    selfie: LoadedImage,
+    document: LoadedImage,
+    registration: Registration,
+    *,
+    document_back: LoadedImage | None = None,
+    policy: Policy,
+) -> VerifyReport:
+    """Run every stage and check on one case and decide. Never raises for business outcomes."""
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+    today = engine.today()
+
+    t = time.perf_counter()
+    mrz, side = engine.read_mrz(document), "front"
+    if not mrz.valid and document_back is not None:
+        back = engine.read_mrz(document_back)
+        if back.valid or (mrz.result is None and back.result is not None):
+            mrz, side = back, "back"
+    timings["mrz"] = (time.perf_counter() - t) * 1000
+
+    faces = None
+    if engine.faces is not None:
+        t = time.perf_counter()
+        work = engine.settings.limits.work_max_side
+        faces = engine.faces.compare(
+            downscale(selfie.bgr, work)[0], downscale(document.bgr, work)[0], selfie_checks=True
+        )
+        timings["faces"] = (time.perf_counter() - t) * 1000
+        for step, ms in faces.timings_ms.items():
+            timings[f"faces.{step}"] = ms
+        if faces.liveness is None:
+            notes.append("liveness models not loaded: the selfie was not checked for liveness")
+
+    reasons: list[Reason] = _mrz_reasons(mrz)
+    if faces is not None:
+        reasons += _face_reasons(faces)
+    t = time.perf_counter()
+    registration_checks: dict[str, Any] = {}
+    if mrz.valid and mrz.result is not None:
+        fields = mrz.result.fields
+        reasons += document_checks(fields, policy.limits, today)
+        match = compare_registration(registration, fields, name_truncated=mrz.result.name_truncated)
+        registration_checks = match.checks
+        reasons += match.reasons
+    else:
+        notes.append("registration data not compared: the document's MRZ was not read valid")
+    timings["checks"] = (time.perf_counter() - t) * 1000
+
+    conclusive = mrz.valid and faces is not None and faces.comparison is not None
+    decision = policy.decide(reasons, conclusive=conclusive)
+    if decision.decision == "verified" and (faces is None or faces.liveness is None):
+        # never verify without every check having run
+        decision = PolicyDecision("review", decision.outcomes, decision.policy_version)
+    inputs = {"selfie": selfie.sha256, "document": document.sha256}
+    if document_back is not None:
+        inputs["document_back"] = document_back.sha256
+    return VerifyReport(
+        decision=decision,
+        mrz=mrz,
+        mrz_side=side,
+        faces=faces,
+        registration=registration_checks,
+        models={name: entry.spec.sha256 for name, entry in engine.models.available().items()},
+        input_sha256=inputs,
+        timings_ms=timings,
+        elapsed_ms=(time.perf_counter() - start) * 1000,
+        today=today,
+        notes=tuple(notes),
+    )
