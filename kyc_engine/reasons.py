@@ -3,13 +3,25 @@
 A reason is a stable dotted code (``mrz.check_digit``), whether the applicant can fix it by trying again
 (``retryable``), a short user-safe message, and a ``detail`` dict with the evidence a reviewer needs
 (values compared, scores with their thresholds).
+
+Messages live in ``kyc_engine/data/messages.toml`` (read once, on first use): per code, the user message
+in each of :data:`SUPPORTED_LANGUAGES` and an English reviewer template rendered from ``detail``::
+
+    reason = Reason(ReasonCode.FACE_MISMATCH, {"similarity": 0.41, "threshold": 0.5, ...})
+    reason.message_in("kk")    # 'Селфи құжаттағы фотоға сәйкес келмейді.'
+    reason.reviewer_message    # 'Face similarity 0.41 < threshold 0.5 (distance ..., model ...).'
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from importlib import resources
+from typing import Any, Final
 
 
 class ReasonCode(StrEnum):
@@ -79,53 +91,81 @@ _RETRYABLE = {
     ReasonCode.SELFIE_SAME_AS_DOCUMENT,
 }
 
-_MESSAGES: dict[ReasonCode, str] = {
-    ReasonCode.QUALITY_TOO_SMALL: "The photo is too small. Take it closer, with the document filling most of the frame.",
-    ReasonCode.QUALITY_BLUR: "The photo is blurred. Hold the phone still and let it focus.",
-    ReasonCode.QUALITY_GLARE: "Light reflects on the document. Tilt it away from the lamp or window.",
-    ReasonCode.QUALITY_DARK: "The photo is too dark. Move to a brighter place.",
-    ReasonCode.QUALITY_CUT_OFF: "Part of the document is outside the photo. Show the whole document.",
-    ReasonCode.DOCUMENT_NOT_FOUND: "We could not find a document in the photo.",
-    ReasonCode.MRZ_NOT_FOUND: "We could not find the machine-readable lines (<<<) on the document.",
-    ReasonCode.MRZ_UNREADABLE: "We could not read the machine-readable lines. Take a sharper photo without glare.",
-    ReasonCode.MRZ_CHECK_DIGIT: "The machine-readable lines do not pass their checks.",
-    ReasonCode.MRZ_REPAIRED: "Some characters were corrected using the check digits.",
-    ReasonCode.MRZ_NAME_UNCERTAIN: "The name in the machine-readable lines was hard to read.",
-    ReasonCode.FACE_NOT_FOUND: "We could not find a face. Face the camera in good light.",
-    ReasonCode.FACE_MULTIPLE: "Only one face may be visible in the selfie.",
-    ReasonCode.FACE_TOO_SMALL: "The face is too small. Move the camera closer.",
-    ReasonCode.FACE_CUT_OFF: "Keep your whole face inside the frame.",
-    ReasonCode.FACE_EYES_NOT_VISIBLE: "Your eyes must be visible. Remove sunglasses or anything covering them.",
-    ReasonCode.FACE_MISMATCH: "The selfie does not match the photo on the document.",
-    ReasonCode.FACE_UNCERTAIN: "We need a person to compare the selfie with the document photo.",
-    ReasonCode.LIVENESS_SPOOF: "We could not confirm a live person. Take a new selfie, not a photo of a photo or screen.",
-    ReasonCode.LIVENESS_UNCERTAIN: "We need to check your selfie by hand.",
-    ReasonCode.SELFIE_IS_DOCUMENT: "The selfie looks like a photo of an ID document. Take a selfie of your face.",
-    ReasonCode.SELFIE_SAME_AS_DOCUMENT: "The selfie and the document photo are the same picture.",
-    ReasonCode.DOCUMENT_EXPIRED: "The document has expired. Use a valid document.",
-    ReasonCode.DOCUMENT_COUNTRY_NOT_ALLOWED: "Documents from this country are not accepted.",
-    ReasonCode.APPLICANT_UNDERAGE: "You must be of the minimum age to register.",
-    ReasonCode.REGISTRATION_NAME_MISMATCH: "The name you entered does not match the document.",
-    ReasonCode.REGISTRATION_NAME_UNCERTAIN: "We need a person to compare your name with the document.",
-    ReasonCode.REGISTRATION_BIRTH_DATE_MISMATCH: "The birth date you entered does not match the document.",
-    ReasonCode.REGISTRATION_ID_NUMBER_MISMATCH: "The ID number you entered does not match the document.",
-    ReasonCode.REGISTRATION_SEX_MISMATCH: "The sex you entered does not match the document.",
-    ReasonCode.REGISTRATION_COUNTRY_MISMATCH: "The country you entered does not match the document.",
-    ReasonCode.REGISTRATION_COMPANY_ID_INVALID: "The company number you entered is not valid.",
-    ReasonCode.ID_NUMBER_INVALID: "The personal ID number is not valid.",
-    ReasonCode.ID_NUMBER_BIRTH_DATE_MISMATCH: "The personal ID number does not agree with the birth date.",
-    ReasonCode.ID_NUMBER_SEX_MISMATCH: "The personal ID number does not agree with the sex on the document.",
-}
-
 
 def is_retryable(code: ReasonCode) -> bool:
     """True when the applicant can fix the cause by submitting again."""
     return code in _RETRYABLE
 
 
-def message_for(code: ReasonCode) -> str:
-    """The short, user-safe English message for ``code``."""
-    return _MESSAGES[code]
+#: Languages with a user message for every code: English, Swahili, Kazakh (Cyrillic), Russian, Albanian.
+SUPPORTED_LANGUAGES: Final = ("en", "sw", "kk", "ru", "sq")
+DEFAULT_LANGUAGE: Final = "en"
+
+
+@functools.cache
+def _catalogue() -> dict[str, dict[str, Any]]:
+    """``messages.toml``: code -> {language: message, "reviewer": template, "detail_keys": [...]}."""
+    text = resources.files("kyc_engine").joinpath("data/messages.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _entry(code: ReasonCode | str) -> dict[str, Any]:
+    try:
+        return _catalogue()[str(code)]
+    except KeyError:
+        raise KeyError(
+            f"no messages for reason code {str(code)!r} in kyc_engine/data/messages.toml"
+        ) from None
+
+
+def _language(lang: str | None) -> str:
+    """The supported language for a tag, else English: ``"ru-RU"`` -> ``"ru"``, ``"de"`` -> ``"en"``."""
+    base = (lang or "").strip().lower().replace("_", "-").split("-")[0]
+    return base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def message_for(code: ReasonCode, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The short, user-safe message for ``code`` in ``lang`` (one of :data:`SUPPORTED_LANGUAGES`;
+    a regional tag like ``"kk-KZ"`` uses its language, anything else falls back to English).
+
+    Example: ``message_for(ReasonCode.QUALITY_DARK, "sw") == "Picha ina giza mno. ..."``.
+    """
+    entry = _entry(code)
+    return str(entry.get(_language(lang)) or entry[DEFAULT_LANGUAGE])
+
+
+def detail_keys(code: ReasonCode) -> tuple[str, ...]:
+    """The ``detail`` keys the engine emits for ``code`` (those the reviewer template may use)."""
+    return tuple(_entry(code).get("detail_keys", ()))
+
+
+def reviewer_message(code: ReasonCode, detail: Mapping[str, Any] | None = None) -> str:
+    """English text for a reviewer: the code's template filled from ``detail`` (values compared, scores
+    with thresholds), e.g. ``"Face similarity 0.41 < threshold 0.5 (..., model dlib_resnet_v1)."``.
+
+    Never raises on ``detail``: if a key the template needs is missing (or cannot be shown), the result is
+    the English user message followed by the code and the raw detail as JSON. ``None`` is shown as
+    ``n/a``, lists as comma-separated values.
+    """
+    detail = dict(detail or {})
+    template = str(_entry(code).get("reviewer", ""))
+    try:
+        return template.format_map({key: _show(value) for key, value in detail.items()})
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError):
+        raw = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        return f"{message_for(code)} [{code}; detail: {raw}]"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(_show(v) for v in value) or "none"
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -141,12 +181,24 @@ class Reason:
 
     @property
     def message(self) -> str:
+        """The user message in English."""
         return message_for(self.code)
 
-    def to_dict(self) -> dict[str, Any]:
+    def message_in(self, lang: str) -> str:
+        """The user message in ``lang`` (e.g. ``"kk"``, ``"sw"``); unsupported languages get English."""
+        return message_for(self.code, lang)
+
+    @property
+    def reviewer_message(self) -> str:
+        """English evidence for a reviewer, rendered from ``detail`` (see :func:`reviewer_message`)."""
+        return reviewer_message(self.code, self.detail)
+
+    def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """``{"code", "retryable", "message" (in lang), "detail", "reviewer_message" (English)}``."""
         return {
             "code": str(self.code),
             "retryable": self.retryable,
-            "message": self.message,
+            "message": self.message_in(lang),
             "detail": self.detail,
+            "reviewer_message": self.reviewer_message,
         }
