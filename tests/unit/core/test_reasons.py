@@ -7,17 +7,20 @@ import re
 import string
 import tomllib
 from dataclasses import replace
+from datetime import date
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import pytest
 
+from kyc_engine.checks import compare_registration, document_checks
 from kyc_engine.face_stage import _selfie_reasons
 from kyc_engine.liveness.minifasnet import LivenessResult
 from kyc_engine.liveness.misuse import DocumentInSelfie, HashMatch, MisuseResult, SameImage
 from kyc_engine.mrz.parse import empty_result
 from kyc_engine.mrz_stage import MrzStage
+from kyc_engine.policy import PolicyLimits
 from kyc_engine.quality import assess_image, assess_region, document_cut_off
 from kyc_engine.reasons import (
     SUPPORTED_LANGUAGES,
@@ -28,6 +31,8 @@ from kyc_engine.reasons import (
     message_for,
     reviewer_message,
 )
+from kyc_engine.registration.idnumbers import check_personal_number, iin_check_digit
+from kyc_engine.registration.model import parse_registration
 
 CODES = list(ReasonCode)
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -152,7 +157,7 @@ def test_reviewer_message_shows_the_evidence() -> None:
 
 def _emitted() -> list[Reason]:
     """Reasons produced by the real emitters that need no model files (face.mismatch/uncertain need the
-    embedding model; registration and policy codes have their own tests once their emitters land)."""
+    embedding model and are checked against face_stage by hand)."""
     black = np.zeros((100, 120, 3), np.uint8)  # too small, too dark, too few edges to measure blur
     white = np.full((400, 600, 3), 255, np.uint8)  # all glare
     checker = np.kron((np.indices((20, 30)).sum(0) % 2) * 255, np.ones((40, 40))).astype(np.uint8)
@@ -179,7 +184,41 @@ def _emitted() -> list[Reason]:
             ("selfie.same_as_document", "selfie.is_document"),
         )
         reasons += _selfie_reasons(live, misuse)
+    reasons += _registration_reasons()
     return reasons
+
+
+def _registration_reasons() -> list[Reason]:
+    today = date(2026, 11, 1)
+    limits = PolicyLimits(minimum_age=18, allowed_countries=frozenset({"ALB"}))
+    fields = {
+        "surname": "ABDIKADYROV",
+        "given_names": "ERZHAN",
+        "birth_date": "2010-01-01",
+        "expiry_date": "2026-10-31",
+        "sex": "M",
+        "issuing_country": "KAZ",
+        "nationality": "KAZ",
+        "document_number": "029445555",
+        "optional_data": "123",
+    }
+    registration = parse_registration(
+        {
+            "full_name": "Aigerim Abdikadyrova",
+            "birth_date": "1961-11-29",
+            "id_number": "029445556",
+            "country": "ALB",
+            "sex": "F",
+            "company_id": "K12345678",
+        }
+    )
+    head = "62113030052"
+    iin = head + str(iin_check_digit(head))  # born 1962 by the IIN, 1961 by the document
+    return [
+        *document_checks(fields, limits, today),
+        *compare_registration(registration, fields).reasons,
+        *check_personal_number("KAZ", iin, date(1961, 11, 30), "F"),
+    ]
 
 
 def test_emitted_details_match_the_documented_keys() -> None:
@@ -189,6 +228,14 @@ def test_emitted_details_match_the_documented_keys() -> None:
     assert {ReasonCode.QUALITY_CUT_OFF, ReasonCode.MRZ_CHECK_DIGIT, ReasonCode.MRZ_UNREADABLE} <= seen
     assert {ReasonCode.LIVENESS_SPOOF, ReasonCode.LIVENESS_UNCERTAIN, ReasonCode.SELFIE_IS_DOCUMENT} <= seen
     assert ReasonCode.SELFIE_SAME_AS_DOCUMENT in seen
+    assert {
+        ReasonCode.DOCUMENT_EXPIRED,
+        ReasonCode.APPLICANT_UNDERAGE,
+        ReasonCode.DOCUMENT_COUNTRY_NOT_ALLOWED,
+    } <= seen
+    registration = {c for c in CODES if str(c).startswith(("registration.", "id_number."))}
+    registration -= {ReasonCode.REGISTRATION_NAME_UNCERTAIN}  # same emitter and keys as name_mismatch
+    assert registration <= seen, sorted(registration - seen)
     for reason in reasons:
         assert set(reason.detail) <= set(detail_keys(reason.code)), (reason.code, sorted(reason.detail))
         assert not _fell_back(reason.reviewer_message, reason.code), reason.reviewer_message
