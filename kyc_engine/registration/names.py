@@ -87,7 +87,7 @@ def _pair(reg: str, doc: _Doc, max_edits: int) -> tuple[str, float] | None:
     doc_keys = {skeleton(s) for s in doc_sp}
     if reg_keys & doc_keys:
         return "variant", CREDIT["variant"]
-    if {loose(k) for k in reg_keys} & {loose(k) for k in doc_keys}:
+    if {loose(s) for s in reg_sp} & {loose(s) for s in doc_sp}:
         return "loose", CREDIT["loose"]
     if doc.truncated and len(doc.text) >= 1:
         cut = [d for d in doc_sp if len(d) >= (1 if len(doc.text) == 1 else 2)]
@@ -252,7 +252,7 @@ class NameMatcher:
             if first == "fuzzy":
                 cap("uncertain", "first given name differs by a typo")
             elif first == "missing":
-                if unexplained and not truncated:
+                if unexplained:
                     cap("no_match", "first given name differs (same surname, different first name?)")
                 elif "strong" in others:
                     cap("uncertain", "first given name missing; a later given name matches")
@@ -262,6 +262,9 @@ class NameMatcher:
             cap("uncertain", "the document has no given names but the registered name has more")
         if any(by_doc.get(j, ("", 0.0))[0] == "fuzzy" for j in range(len(docs))):
             cap("uncertain", "a token matches only approximately")
+        spare_doc = [j for j in givens[1:] if j not in by_doc and not is_patronymic(docs[j].text)]
+        if unexplained and spare_doc and not truncated:
+            cap("uncertain", "a given name differs: each side has one the other lacks")
         if len(unexplained) >= 2 and not truncated:
             cap("uncertain", "two or more registered names are not on the document")
 

@@ -69,8 +69,8 @@ CYRILLIC: dict[str, tuple[str, ...]] = {
     "Ы": ("Y", "I"),
     "Ь": ("",),
     "Э": ("E",),
-    "Ю": ("IU", "YU", "U"),
-    "Я": ("IA", "YA", "A"),
+    "Ю": ("IU", "YU"),
+    "Я": ("IA", "YA"),
     # Kazakh (ICAO 9303-3 additional Cyrillic letters), then the spellings Kazakh passports and people use
     "Ә": ("AE", "A"),
     "Ғ": ("G", "GH"),
@@ -130,11 +130,13 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ("W", "V"),
         ("Y", "I"),
         ("J(?=[^AEIOU]|$)", "I"),  # SERGEJ = SERGEI
+        ("IEI(?=[AOU])", "I"),  # ICAO Ъ before Я/Ю: PODIEIACHEV = PODYACHEV
         ("(^|[AEIOU])IE", r"\1E"),  # YELENA/ELENA, SERGEYEV/SERGEEV
         ("([^AEIOU])IO(?=[^AEIOU])", r"\1E"),  # FYODOR/FEDOR, PYOTR/PETR (Ё)
         ("AE", "A"),
         ("OE", "O"),
         ("UE", "U"),
+        ("(?<=[AEIOU])H$", ""),  # silent final h: ABDALLAH/ABDALLA, SARAH/SARA
         (r"(.)\1+", r"\1"),
     )
 )
@@ -189,9 +191,12 @@ def skeleton(spelling: str) -> str:
     return key
 
 
-def loose(key: str) -> str:
-    """A looser key that also folds O/U (Kazakh Ұ/Ө written O or U: NURSULTAN, NURSOLTAN)."""
-    return key.replace("O", "U")
+def loose(spelling: str) -> str:
+    """A looser key that also folds plain O/U (Kazakh Ұ written U or O: NURSULTAN, NURSOLTAN).
+
+    An ``OE``/``UE`` spelling stands for Ö/Ü, distinct vowels, so those are left alone (MOELLER ≠ MUELLER).
+    """
+    return skeleton(re.sub(r"O(?!E)", "U", spelling))
 
 
 def keys(token: str) -> frozenset[str]:
