@@ -13,12 +13,14 @@ import unicodedata
 from datetime import date
 from typing import Any, Literal, NoReturn
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ..errors import InputError
 from ..mrz.countries import COUNTRY_CODES
 
 INPUT_CODE = "input.registration_invalid"
+MAX_NAME_LENGTH = 200
+MAX_ID_LENGTH = 40
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -30,12 +32,12 @@ class Registration(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
-    full_name: str
+    full_name: str = Field(max_length=MAX_NAME_LENGTH)
     birth_date: date
-    id_number: str | None = None
+    id_number: str | None = Field(default=None, max_length=MAX_ID_LENGTH)
     country: str | None = None
     sex: Literal["M", "F"] | None = None
-    company_id: str | None = None
+    company_id: str | None = Field(default=None, max_length=MAX_ID_LENGTH)
 
     @field_validator("full_name")
     @classmethod

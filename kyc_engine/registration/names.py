@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from rapidfuzz.distance import OSA, Indel
 
+from ..reasons import Reason, ReasonCode
 from .translit import is_mrz_ascii, is_patronymic, keys, loose, skeleton, spellings, tokens
 
 How = Literal["exact", "transliteration", "variant", "truncation", "fuzzy", "missing-optional", "unmatched"]
@@ -34,6 +35,8 @@ CREDIT: dict[str, float] = {
     "missing-optional": 0.9,
 }
 _STRONG = frozenset({"exact", "transliteration", "variant", "truncation"})
+#: Tokens considered per side: names have a handful; the cap bounds the assignment search (2^tokens).
+MAX_TOKENS = 10
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,17 @@ class NameMatch:
         out["tokens"] = [asdict(t) for t in self.tokens]
         out["notes"] = list(self.notes)
         return out
+
+    def reason(self) -> Reason | None:
+        """``registration.name_mismatch`` / ``registration.name_uncertain`` with this evidence; None for a match."""
+        if self.decision == "match":
+            return None
+        code = (
+            ReasonCode.REGISTRATION_NAME_MISMATCH
+            if self.decision == "no_match"
+            else ReasonCode.REGISTRATION_NAME_UNCERTAIN
+        )
+        return Reason(code, self.to_dict())
 
 
 @dataclass
@@ -188,9 +202,10 @@ class NameMatcher:
         docs += [_Doc(t, "given") for t in tokens(document_given_names)]
         if truncated and docs:
             docs[-1].truncated = True
-        reg = tokens(registered)
+        reg = tokens(registered)[:MAX_TOKENS]
+        docs = docs[:MAX_TOKENS]
         if viz_name:
-            docs = _add_viz(docs, tokens(viz_name), self.max_edits)
+            docs = _add_viz(docs, tokens(viz_name)[:MAX_TOKENS], self.max_edits)[: MAX_TOKENS + 2]
         reg = _merge_compounds(reg, docs)
         docs = _split_compounds(reg, docs)
         if not reg or not docs:

@@ -97,3 +97,8 @@ def test_error_message_names_the_field() -> None:
     with pytest.raises(InputError) as info:
         parse_registration({**GOOD, "sex": "Q"}, today=TODAY)
     assert info.value.to_dict()["message"].startswith("invalid registration: sex:")
+
+
+def test_overlong_name_is_rejected() -> None:
+    errors = errors_of({**GOOD, "full_name": "A" * 201})
+    assert errors[0]["loc"] == ["full_name"] and errors[0]["type"] == "string_too_long"

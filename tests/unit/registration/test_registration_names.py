@@ -215,3 +215,19 @@ def test_to_dict_and_thresholds() -> None:
     )
     assert out["decision"] == "match" and out["match_threshold"] == 0.9 and out["uncertain_threshold"] == 0.6
     assert {"registered", "document", "how", "ratio", "role"} <= set(out["tokens"][0])
+
+
+def test_reason_codes_for_the_decision() -> None:
+    from kyc_engine.reasons import ReasonCode
+
+    assert match_names("Ivan Petrov", "PETROV", "IVAN").reason() is None
+    mismatch = match_names("Ivan Petrov", "PETROV", "IGOR").reason()
+    assert mismatch is not None and mismatch.code is ReasonCode.REGISTRATION_NAME_MISMATCH
+    assert mismatch.detail["decision"] == "no_match" and mismatch.detail["tokens"]
+    uncertain = match_names("Ivan Petrav", "PETROV", "IVAN").reason()
+    assert uncertain is not None and uncertain.code is ReasonCode.REGISTRATION_NAME_UNCERTAIN
+
+
+def test_very_long_names_stay_bounded() -> None:
+    result = match_names(" ".join(["Ivan"] * 50), " ".join(["A"] * 15), " ".join(["B"] * 15))
+    assert result.decision == "no_match"
