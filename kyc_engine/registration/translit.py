@@ -6,11 +6,14 @@ and every spelling is reduced to a *variant key* by :func:`skeleton`, which fold
 transliteration systems disagree on (IU/YU, IA/YA, KH/H, ZH/J, TS/C, SHCH/SCH/SH, Y/I, Q/K, AE/A, OE/O,
 UE/U, doubled letters). Two tokens are variants of each other when their key sets intersect.
 
-ICAO Doc 9303 Part 3 (8th ed., 2021), section 6, "Transliteration of Cyrillic characters", gives the
-first spelling of each Cyrillic letter here, including the Kazakh letters (Ә AE, Ғ G, Қ Q, Ң N, Ө OE,
-Ұ U, Ү UE, Һ H, І I). Latin letters with diacritics follow the same document's recommendations
-(Ä AE, Ö OE, Ü UE, ß SS, Å AA, Ø OE, Æ AE), with the plain-letter spelling as the alternative.
-Anything else falls back to ``anyascii``.
+The first spelling of each Russian/Ukrainian/Belarusian/Serbian/Macedonian letter is the one in ICAO Doc
+9303 Part 3, "Transliteration of Cyrillic characters" (checked against published extracts of that table:
+Ж ZH, Х KH, Ц TS, Щ SHCH, Ъ IE, Ы Y, Ь omitted, Ю IU, Я IA, Й I, Ё E). For the Kazakh letters we use
+Ә AE, Ғ G, Қ Q, Ң N, Ө OE, Ұ U, Ү UE, Һ H, І I as attributed to the same table; the extracts we could
+read offline do not list them, so each also carries the spelling Kazakh documents and people use
+(A, GH, K, NG, O, U), and the variant keys fold both ways anyway. Latin letters with diacritics follow
+9303-3's recommendations (Ä AE, Ö OE, Ü UE, ß SS, Å AA, Ø OE, Æ AE) with the plain letter as the
+alternative. Anything else falls back to ``anyascii``.
 """
 
 from __future__ import annotations
