@@ -103,7 +103,7 @@ def _pair(reg: str, doc: _Doc, max_edits: int) -> tuple[str, float] | None:
         return "variant", CREDIT["variant"]
     if {loose(s) for s in reg_sp} & {loose(s) for s in doc_sp}:
         return "loose", CREDIT["loose"]
-    if doc.truncated and len(doc.text) >= 1:
+    if doc.truncated:
         cut = [d for d in doc_sp if len(d) >= (1 if len(doc.text) == 1 else 2)]
         if any(r.startswith(d) and len(r) > len(d) for r in reg_sp for d in cut) or any(
             rk.startswith(skeleton(d)) for rk in reg_keys for d in cut if len(d) >= 3
