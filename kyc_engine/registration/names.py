@@ -13,7 +13,7 @@ fuzzy), then a few rules decide, each leaving a note:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from rapidfuzz.distance import OSA, Indel
@@ -60,6 +60,8 @@ class NameMatch:
     uncertain_threshold: float
     tokens: tuple[TokenMatch, ...]
     notes: tuple[str, ...] = ()
+    registered: str = ""
+    document: str = ""  # "SURNAME / GIVEN NAMES", as compared
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -68,7 +70,11 @@ class NameMatch:
         return out
 
     def reason(self) -> Reason | None:
-        """``registration.name_mismatch`` / ``registration.name_uncertain`` with this evidence; None for a match."""
+        """``registration.name_mismatch`` / ``registration.name_uncertain`` with this evidence; None for a match.
+
+        ``detail`` has the keys the reviewer message uses (``registered``, ``document``, ``score``,
+        ``threshold``) plus ``decision``, ``notes`` and the per-token ``tokens``.
+        """
         if self.decision == "match":
             return None
         code = (
@@ -76,7 +82,16 @@ class NameMatch:
             if self.decision == "no_match"
             else ReasonCode.REGISTRATION_NAME_UNCERTAIN
         )
-        return Reason(code, self.to_dict())
+        detail = {
+            "registered": self.registered,
+            "document": self.document,
+            "score": self.score,
+            "threshold": self.match_threshold,
+            "decision": self.decision,
+            "notes": list(self.notes),
+            "tokens": [asdict(t) for t in self.tokens],
+        }
+        return Reason(code, detail)
 
 
 @dataclass
@@ -208,13 +223,17 @@ class NameMatcher:
             docs = _add_viz(docs, tokens(viz_name)[:MAX_TOKENS], self.max_edits)[: MAX_TOKENS + 2]
         reg = _merge_compounds(reg, docs)
         docs = _split_compounds(reg, docs)
+        document = f"{document_surname} / {document_given_names}"
         if not reg or not docs:
-            return NameMatch(
+            empty = NameMatch(
                 0.0, "no_match", self.match_threshold, self.uncertain_threshold, (), ("a name is empty",)
             )
+            return replace(empty, registered=registered, document=document)
         table = [[_pair(r, d, self.max_edits) for d in docs] for r in reg]
         assignment = _assign(table, len(docs))
-        return self._decide(reg, docs, table, assignment, truncated)
+        return replace(
+            self._decide(reg, docs, table, assignment, truncated), registered=registered, document=document
+        )
 
     def _decide(
         self,

@@ -224,6 +224,9 @@ def test_reason_codes_for_the_decision() -> None:
     mismatch = match_names("Ivan Petrov", "PETROV", "IGOR").reason()
     assert mismatch is not None and mismatch.code is ReasonCode.REGISTRATION_NAME_MISMATCH
     assert mismatch.detail["decision"] == "no_match" and mismatch.detail["tokens"]
+    assert mismatch.detail["registered"] == "Ivan Petrov" and mismatch.detail["document"] == "PETROV / IGOR"
+    assert mismatch.detail["threshold"] == 0.85 and mismatch.detail["score"] < 0.85
+    assert "PETROV / IGOR" in mismatch.reviewer_message
     uncertain = match_names("Ivan Petrav", "PETROV", "IVAN").reason()
     assert uncertain is not None and uncertain.code is ReasonCode.REGISTRATION_NAME_UNCERTAIN
 
