@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,11 @@ from samples.identities import AS_OF, PASSPORT_COUNTRIES, Holder, random_expiry,
 from samples.layouts import CITIES, COUNTRY_NAMES, LAYOUTS, Layout
 from samples.mrz_text import DOC_TYPE, MrzData, compose, transliterate
 
-__all__ = ["LAYOUTS", "make_document"]
+__all__ = ["LAYOUTS", "Forge", "make_document"]
+
+Forge = Callable[[Holder, MrzData, list[str]], tuple[Holder, MrzData, list[str]]]
+"""A forger's edit: gets (holder, MRZ data, composed MRZ lines), returns the altered triple.
+The VIZ is drawn from the returned holder and data, the MRZ from the returned lines."""
 
 _DIGITS = "0123456789"
 _ALNUM = "ABCDEFGHIJKLMNPRSTUVWXYZ0123456789"
@@ -36,7 +41,7 @@ def _pick(rng: np.random.Generator, items: list[str] | tuple[str, ...]) -> str:
     return items[int(rng.integers(0, len(items)))]
 
 
-def _content(lay: Layout, rng: np.random.Generator) -> tuple[Holder, MrzData]:
+def _content(lay: Layout, rng: np.random.Generator, p_expired: float = 0.2) -> tuple[Holder, MrzData]:
     """Draw the holder and everything the MRZ carries for ``lay``."""
     issuing = lay.country or _pick(rng, PASSPORT_COUNTRIES)
     holder = random_holder(issuing, rng)
@@ -88,7 +93,7 @@ def _content(lay: Layout, rng: np.random.Generator) -> tuple[Holder, MrzData]:
             optional = _rand(rng, _ALNUM, int(rng.integers(1, width + 1)))
     if lay.name == "kaz_id" and not optional:
         raise RuntimeError("Kazakh holder without IIN")
-    expiry = random_expiry(rng)
+    expiry = random_expiry(rng, p_expired)
     if lay.fmt in ("MRV-A", "MRV-B"):
         expiry = AS_OF + dt.timedelta(days=int(rng.integers(-400, 720)))
     mrz = MrzData(lay.fmt, code, issuing, holder.surname, holder.given_names, number, nat, holder.birth,
@@ -177,17 +182,27 @@ def _rows(lay: Layout, holder: Holder, mrz: MrzData, viz: dict[str, str]) -> lis
     return rows
 
 
-def make_document(layout: str, rng: np.random.Generator,
-                  faces_dir: Path | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+def make_document(layout: str, rng: np.random.Generator, faces_dir: Path | None = None, *,
+                  faces: Sequence[Path] | None = None, p_expired: float = 0.2,
+                  forge: Forge | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Render a flat document of ``layout`` (a key of :data:`LAYOUTS`).
 
     Returns (BGR image, truth dict). The truth holds every key of the ground-truth schema
     except ``id``, ``seed`` and ``photo``, plus ``mrz_box_doc`` (x, y, w, h) and ``viz``
     (VIZ-only values such as the date of issue).
+
+    Optional, for labelled test cases (the defaults give the same bytes as before):
+    ``faces`` restricts the portrait to these files (under ``faces_dir``); ``p_expired`` is the
+    chance that the document is expired (0 or 1 forces it; visas keep their own rule);
+    ``forge`` alters holder, MRZ data and lines after composition, so the printed MRZ keeps
+    the original check digits (``fields`` and ``holder`` in the truth then show the altered values).
     """
     lay = LAYOUTS[layout]
-    holder, mrz = _content(lay, rng)
+    holder, mrz = _content(lay, rng, p_expired)
     lines, fields = compose(mrz)
+    if forge is not None:
+        holder, mrz, lines = forge(holder, mrz, list(lines))
+        fields = compose(mrz)[1]
     viz = _viz_extras(lay, holder, mrz, rng)
     w, h = lay.size
     ppm = lay.px_per_mm
@@ -215,7 +230,7 @@ def make_document(layout: str, rng: np.random.Generator,
 
     # portrait (and ghost) from faces/ when available
     faces_dir = faces_dir if faces_dir is not None else render.FACES_DIR
-    files = render.face_files(faces_dir)
+    files = list(faces) if faces is not None else render.face_files(faces_dir)
     if holder.sex in ("M", "F"):
         want_f = holder.sex == "F"
         files = [f for f in files if (f.parent.name in render.FEMALE_IDENTITIES) == want_f] or files
