@@ -368,18 +368,126 @@ def _count_lines(crop: np.ndarray, char_h: float) -> int:
 def crop_bottom_band(
     rectified: np.ndarray, kind: DocumentKind | None, char_height: float = 34.0
 ) -> np.ndarray:
+    """:func:`bottom_lines`' crop."""
+    return bottom_lines(rectified, kind, char_height).crop
+
+
+def bottom_lines(
+    rectified: np.ndarray,
+    kind: DocumentKind | None,
+    char_height: float = 34.0,
+    *,
+    lines: int | None = None,
+) -> TightCrop:
     """The bottom strip of an upright rectified page, where the MRZ sits, as grey uint8 for OCR.
 
     The strip is :data:`BOTTOM_SHARE` of the height for ``kind`` (the TD2/TD3 share when ``None``),
-    inset by 2.5 % from the page's left, right and bottom edges (edge shadows read as stray glyphs;
-    the MRZ starts about 5 % in), scaled so the MRZ capitals are about ``char_height`` px tall.
+    inset by 1 % from the page's left, right and bottom edges, scaled so the MRZ capitals are about
+    ``char_height`` px tall, then cut down to its last ``lines`` text lines (2 or 3, whichever looks
+    more like an MRZ, when ``None``) by :func:`tighten`: visual-zone lines above the MRZ, page edges and
+    what lies beyond them are left out (OCR reads them as stray glyphs).
     """
     grey = rectified if rectified.ndim == 2 else cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY)
     key = kind or "TD2_OR_TD3"
     h, w = grey.shape
-    band = grey[int(h * (1 - BOTTOM_SHARE[key])) : int(h * 0.975), int(w * 0.025) : int(w * 0.975)]
+    band = grey[int(h * (1 - BOTTOM_SHARE[key])) : int(h * 0.99), int(w * 0.01) : int(w * 0.99)]
     k = float(np.clip(char_height / (MRZ_CHAR_MM * w / PAGE_WIDTH_MM[key]), 0.3, 4.0))
-    if abs(k - 1) < 0.05:
-        return np.ascontiguousarray(band)
-    interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
-    return cv2.resize(band, (round(band.shape[1] * k), round(band.shape[0] * k)), interpolation=interp)
+    if abs(k - 1) >= 0.05:
+        interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
+        band = cv2.resize(band, (round(band.shape[1] * k), round(band.shape[0] * k)), interpolation=interp)
+    return tighten(np.ascontiguousarray(band), char_height, lines)
+
+
+@dataclass(frozen=True)
+class TightCrop:
+    """An MRZ crop cut down to its text lines. ``crop``: grey uint8, background flattened to white, with
+    a white margin; ``rows``: (top, bottom) of each text line found, in the input's rows; ``score`` in
+    [0, 1]: how much the found lines look like an MRZ (long, full, evenly spaced; 0 when none)."""
+
+    crop: np.ndarray
+    rows: tuple[tuple[int, int], ...]
+    score: float
+
+
+def flatten(grey: np.ndarray, char_height: float) -> np.ndarray:
+    """Dark print on an even white background: divide by the page's lightness (a closing wider than a
+    character removes the print), then stretch so the darkest 1 % is black. Shadows, glare gradients
+    and tint otherwise make Tesseract's layout analysis drop or split MRZ lines."""
+    side = int(1.2 * char_height) | 1
+    background = cv2.morphologyEx(
+        grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    )
+    flat = cv2.divide(grey, background, scale=255)
+    lo = float(np.percentile(flat[::2, ::2], 1))
+    return cv2.convertScaleAbs(flat, alpha=255 / max(250 - lo, 1), beta=-lo * 255 / max(250 - lo, 1))
+
+
+def tighten(grey: np.ndarray, char_height: float, lines: int | None = None) -> TightCrop:
+    """Cut a horizontal MRZ crop (capitals ~``char_height`` px) down to its last ``lines`` text lines
+    (2 or 3 when ``None``: those that look most like an MRZ), found in the row profile of the print,
+    and to the print's extent along them; flattened (:func:`flatten`) and padded white. When no line is
+    found the whole crop is returned, flattened, with ``score`` 0."""
+    flat = flatten(grey, char_height)
+    ink = (flat < 128).astype(np.uint8)
+    h, w = ink.shape
+    profile = cv2.blur(
+        ink.sum(1).astype(np.float32).reshape(-1, 1), (1, max(3, int(char_height / 6)))
+    ).ravel()
+    on = profile > 0.2 * w * 0.25  # a text line inks about a quarter of its rows' pixels
+    edges = np.diff(np.concatenate([[0], on.astype(np.int8), [0]]))
+    runs = [
+        (int(a), int(b)) for a, b in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0], strict=True)
+    ]
+    runs = [(a, b) for a, b in runs if 0.5 * char_height <= b - a <= 1.8 * char_height]
+    extents = [_extent(ink[a:b], char_height) for a, b in runs]
+    full = [(r, e) for r, e in zip(runs, extents, strict=True) if e[1] - e[0] >= 0.5 * w]
+    pad = round(0.6 * char_height)
+    best: tuple[float, list[tuple[tuple[int, int], tuple[int, int]]]] = (0.0, [])
+    for n in (lines,) if lines else (3, 2):
+        for i in range(len(full) - n, -1, -1):  # bottom-most first: the MRZ ends the page
+            group = full[i : i + n]
+            score = _lines_score(group, char_height, w)
+            if score > best[0]:
+                best = (score, group)
+    if not best[1]:
+        return TightCrop(
+            cv2.copyMakeBorder(flat, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255,)), (), 0.0
+        )
+    group = best[1]
+    top, bottom = max(0, group[0][0][0] - pad), min(h, group[-1][0][1] + pad)
+    left, right = max(0, min(e[0] for _, e in group) - pad), min(w, max(e[1] for _, e in group) + pad)
+    crop = cv2.copyMakeBorder(
+        flat[top:bottom, left:right], pad // 2, pad // 2, pad, pad, cv2.BORDER_CONSTANT, value=(255,)
+    )
+    return TightCrop(crop, tuple(r for r, _ in group), best[0])
+
+
+def _extent(ink: np.ndarray, char_height: float) -> tuple[int, int]:
+    """Columns (start, end) of the widest run of print in a text line's rows, bridging gaps of up to
+    1.5 capital heights (MRZ characters sit about one capital height apart and fillers leave no gaps)."""
+    cols = np.flatnonzero(ink.sum(0) >= max(1, ink.shape[0] // 8))
+    if not len(cols):
+        return (0, 0)
+    breaks = np.flatnonzero(np.diff(cols) > 1.5 * char_height)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(cols) - 1]])
+    k = int(np.argmax(cols[ends] - cols[starts]))
+    return int(cols[starts[k]]), int(cols[ends[k]]) + 1
+
+
+def _lines_score(
+    group: list[tuple[tuple[int, int], tuple[int, int]]], char_height: float, width: int
+) -> float:
+    """How much consecutive text lines look like an MRZ: equally long, end-aligned, evenly and closely
+    spaced, spanning the crop."""
+    if len(group) < 2:
+        return 0.0
+    centres = [(a + b) / 2 for (a, b), _ in group]
+    gaps = np.diff(centres)
+    if gaps.max() > 3.0 * char_height or gaps.min() < 1.1 * char_height:
+        return 0.0
+    lengths = [e[1] - e[0] for _, e in group]
+    even = float(gaps.min() / gaps.max())
+    equal = min(lengths) / max(lengths)
+    span = max(lengths) / width
+    return float(np.clip(even * equal * min(1.0, span / 0.8) * (1.0 if len(group) == 3 else 0.9), 0.0, 1.0))

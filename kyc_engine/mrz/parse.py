@@ -200,7 +200,8 @@ def assemble(
         elif reading.status == "invalid":
             dates_ok = False
             notes.append(f"{key}: not a calendar date ({raw(key)})")
-    valid = dates_ok and all(s != "invalid" for s in checks.values())
+    # no check digit covers the sex: a character that is no sex code is a misreading nothing else can catch
+    valid = dates_ok and fields["sex"] is not None and all(s != "invalid" for s in checks.values())
     if not valid:
         failed = [k for k, s in checks.items() if s == "invalid"]
         if failed:
