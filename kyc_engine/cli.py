@@ -120,7 +120,34 @@ def _parser() -> argparse.ArgumentParser:
         help="list the model files and check them against the manifest (exit 4 if a required one is missing)",
     )
     models.add_argument("--json", action="store_true", help="print JSON")
+    _add_service_commands(sub)
     return parser
+
+
+def _add_service_commands(sub: Any) -> None:
+    """serve / worker / purge / tenant / migrate: the HTTP service side (needs PostgreSQL and Redis)."""
+    serve = sub.add_parser(
+        "serve",
+        help="run the HTTP API (FastAPI, /v1; needs PostgreSQL and Redis, see KYC_SERVICE__*)",
+        description="Migrate the database, then serve the API: POST /v1/verifications, GET/DELETE "
+        "/v1/verifications/{id}, /healthz, /readyz, /metrics; OpenAPI at /docs and /openapi.json.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    worker = sub.add_parser(
+        "worker",
+        help="process queued verifications (loads the models once), reconcile lost jobs, send webhooks",
+        description="Build the engine once, then work the rq queue; run one per CPU core.",
+    )
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    purge = sub.add_parser(
+        "purge", help="erase images and personal data of verifications older than the retention period"
+    )
+    purge.add_argument("--older-than-days", type=int, help="default: KYC_SERVICE__RETENTION_DAYS (30)")
+    tenant = sub.add_parser("tenant", help="create a tenant: prints its API key and webhook secret once")
+    tenant.add_argument("action", choices=["create"], help="create")
+    tenant.add_argument("name", help="tenant name")
+    sub.add_parser("migrate", help="bring the service database schema to the newest revision")
 
 
 def _emit_error(err: KycError, as_json: bool) -> None:
@@ -210,11 +237,33 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_MODEL if missing else EXIT_OK
 
 
+def _cmd_service(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import commands
+
+    if args.command == "serve":
+        return commands.cmd_serve(settings, args.host, args.port)
+    if args.command == "worker":
+        return commands.cmd_worker(settings, args.burst)
+    if args.command == "purge":
+        out = commands.cmd_purge(settings, args.older_than_days)
+    elif args.command == "tenant":
+        out = commands.cmd_tenant_create(settings, args.name)
+    else:
+        out = commands.cmd_migrate(settings)
+    print(json.dumps(out))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Any] = {
     "mrz": _cmd_mrz,
     "face-compare": _cmd_face_compare,
     "verify": _cmd_verify,
     "models": _cmd_models,
+    "serve": _cmd_service,
+    "worker": _cmd_service,
+    "purge": _cmd_service,
+    "tenant": _cmd_service,
+    "migrate": _cmd_service,
 }
 
 

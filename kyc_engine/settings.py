@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -42,6 +42,44 @@ class OcrSettings(BaseModel):
     threads: int = Field(1, description="OpenMP threads per Tesseract call; 1 is fastest on 2 cores.")
 
 
+class ServiceSettings(BaseModel):
+    """The HTTP service and its worker (``kyc serve`` / ``kyc worker``): PostgreSQL, Redis, blob store.
+
+    Only these two commands use them; the ``kyc`` CLI runs without any server.
+    """
+
+    database_url: str = Field(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/kyc", description="SQLAlchemy URL of PostgreSQL."
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for the rq queue and rate limits.")
+    queue_name: str = Field("kyc", description="rq queue name; also prefixes the rate-limit keys.")
+    blob_dir: Path = Field(Path("var/blobs"), description="Encrypted, content-addressed image store.")
+    blob_key: SecretStr | None = Field(
+        None,
+        description="Fernet key (urlsafe base64, 32 bytes) encrypting images and registration data at rest. "
+        "Unset: a development key is generated into var/dev-blob.key with a loud warning.",
+    )
+    retention_days: int = Field(30, description="`kyc purge` erases verifications older than this.")
+    rate_limit_per_minute: int = Field(120, description="Requests per API key per minute (0 = no limit).")
+    max_request_bytes: int = Field(
+        80 * 1024 * 1024, description="Largest accepted request body; larger ones get 413 before parsing."
+    )
+    job_timeout_s: int = Field(300, description="rq job timeout for one verification.")
+    job_retries: int = Field(5, description="rq retries of a job that hit a TransientError.")
+    processing_timeout_s: float = Field(
+        900, description="A verification 'processing' longer than this is re-queued by the reconciler."
+    )
+    queued_grace_s: float = Field(
+        60, description="A 'queued' verification older than this whose rq job is gone is re-enqueued."
+    )
+    reconcile_interval_s: float = Field(15, description="How often each worker runs the reconciler.")
+    webhook_poll_s: float = Field(2, description="How often each worker looks for due webhook deliveries.")
+    webhook_timeout_s: float = Field(10, description="HTTP timeout of one webhook attempt.")
+    webhook_backoff_s: float = Field(30, description="First retry delay; doubles per attempt.")
+    webhook_max_backoff_s: float = Field(3600, description="Longest delay between two attempts.")
+    webhook_retry_hours: float = Field(26, description="Deliveries are retried for this long, then given up.")
+
+
 class Settings(BaseSettings):
     """All configuration. Build with :func:`get_settings` (cached) or directly in tests."""
 
@@ -57,6 +95,7 @@ class Settings(BaseSettings):
     )
     limits: LimitSettings = LimitSettings()
     ocr: OcrSettings = OcrSettings()
+    service: ServiceSettings = ServiceSettings()
 
     def current_date(self) -> date:
         """The date the engine treats as today."""

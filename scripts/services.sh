@@ -14,7 +14,14 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   fi
 fi
 for i in $(seq 1 20); do
-  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && exit 0
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+    # the service's database (kyc serve / kyc worker) and the one its tests create schemas in
+    for db in kyc kyc_test; do
+      psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" \
+        | grep -q 1 || psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE $db" || true
+    done
+    exit 0
+  fi
   sleep 0.5
 done
 echo "warning: PostgreSQL or Redis is not reachable on 127.0.0.1; tests that need them will fail" >&2

@@ -1,0 +1,67 @@
+"""The FastAPI application. ``create_app(settings)``; the lifespan builds the runtime once.
+
+The API does not run the models: it validates, stores and enqueues, and the workers verify. It still
+checks the model files against the manifest at start so ``/readyz`` says when a deployment lacks them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from ..errors import KycError
+from ..settings import Settings, get_settings
+from ..worker.runtime import Runtime
+from . import errors
+from .limits import BodyLimit, RateLimiter
+from .metrics import KycCollector
+from .routes import health, verifications
+
+log = logging.getLogger(__name__)
+
+
+def _models_status(settings: Settings) -> str:
+    from ..engine import VERIFY_STAGES
+    from ..manifest import ModelRegistry
+
+    try:
+        ModelRegistry.load(settings.manifest_path, settings.model_dir, VERIFY_STAGES)
+        return "ok"
+    except KycError as exc:
+        return f"unavailable: {exc.code}"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = Runtime.build(settings, pool_size=10)
+        app.state.runtime = rt
+        app.state.limiter = RateLimiter(
+            rt.redis, settings.service.rate_limit_per_minute, settings.service.queue_name
+        )
+        app.state.models_status = _models_status(settings)
+        registry = CollectorRegistry()
+        registry.register(KycCollector(rt))
+        app.state.metrics = registry
+        try:
+            yield
+        finally:
+            rt.close()
+
+    app = FastAPI(
+        title="kyc_engine API",
+        version="1",
+        summary="Self-hosted eKYC: selfie + ID document + registration data → verified / rejected / review / retry",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.service.max_request_bytes)
+    app.include_router(verifications.router)
+    app.include_router(health.router)
+    return app

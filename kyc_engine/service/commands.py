@@ -1,0 +1,68 @@
+"""The server-side ``kyc`` subcommands: serve, worker, purge, tenant, migrate (they need PostgreSQL and
+Redis; every other ``kyc`` command runs without them)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..settings import Settings
+from ..store import repo
+from ..store.db import migrate
+
+log = logging.getLogger(__name__)
+
+
+def cmd_migrate(settings: Settings) -> dict[str, Any]:
+    migrate(settings.service.database_url)
+    return {"migrated": True}
+
+
+def cmd_serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    migrate(settings.service.database_url)
+    # one process: the API only validates, stores and enqueues; the CPU work is in `kyc worker`
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+    return 0
+
+
+def cmd_worker(settings: Settings, burst: bool) -> int:
+    from ..worker.main import run_worker
+
+    return run_worker(settings, burst=burst)
+
+
+def cmd_purge(settings: Settings, older_than_days: int | None) -> dict[str, Any]:
+    """Erase every verification older than the retention period (images, personal data)."""
+    from ..worker.runtime import Runtime
+
+    days = settings.service.retention_days if older_than_days is None else older_than_days
+    migrate(settings.service.database_url)
+    rt = Runtime.build(settings, pool_size=1)
+    erased = 0
+    try:
+        with rt.session() as s:
+            while batch := repo.expired(s, days):
+                for v in batch:
+                    repo.erase(s, rt.blobs, v, why="retention")
+                    erased += 1
+    finally:
+        rt.close()
+    return {"erased": erased, "older_than_days": days}
+
+
+def cmd_tenant_create(settings: Settings, name: str) -> dict[str, Any]:
+    from ..worker.runtime import Runtime
+
+    migrate(settings.service.database_url)
+    rt = Runtime.build(settings, pool_size=1)
+    try:
+        with rt.session() as s:
+            t = repo.create_tenant(s, rt.cipher, name)
+            s.commit()
+    finally:
+        rt.close()
+    return {"tenant_id": t.tenant_id, "api_key": t.api_key, "webhook_secret": t.webhook_secret}

@@ -1,0 +1,275 @@
+"""/v1/verifications: submit (multipart, idempotent), read, list, erase. Every query is tenant-scoped."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ...errors import InputError, KycError
+from ...imageio import load_image
+from ...registration.model import parse_registration
+from ...store import repo
+from ...store.db import transient_db
+from ...store.models import Verification
+from ...worker.runtime import Runtime
+from ..deps import Caller, CallerDep, RuntimeDep
+from ..errors import ApiError
+from ..schemas import ERRORS, Submitted, VerificationOut, VerificationPage
+
+router = APIRouter(prefix="/v1", tags=["verifications"])
+
+IMAGE_PARTS = ("selfie", "document", "document_back")
+LANGS = ("en", "sw", "kk", "ru", "sq")
+MULTIPART_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["selfie", "document", "registration"],
+                    "properties": {
+                        "selfie": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The applicant's selfie",
+                        },
+                        "document": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "ID document photo",
+                        },
+                        "document_back": {"type": "string", "format": "binary", "description": "Back side"},
+                        "registration": {
+                            "type": "string",
+                            "description": 'JSON as for `kyc verify`: {"full_name", "birth_date", "id_number", '
+                            '"country", "sex", "company_id"}',
+                        },
+                        "external_ref": {"type": "string", "maxLength": 200},
+                        "callback_url": {
+                            "type": "string",
+                            "format": "uri",
+                            "description": "Signed webhook target",
+                        },
+                        "lang": {"type": "string", "enum": list(LANGS), "default": "en"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _bad(code: str, message: str, **detail: Any) -> InputError:
+    return InputError(message, code=code, detail=detail)
+
+
+async def _read_form(request: Request, rt: Runtime) -> dict[str, Any]:
+    """The multipart fields as bytes/str; images bounded by ``limits.max_upload_bytes``."""
+    ctype = request.headers.get("content-type", "")
+    if not ctype.lower().startswith("multipart/form-data"):
+        raise _bad(
+            "input.content_type", "Send the verification as multipart/form-data.", content_type=ctype[:100]
+        )
+    max_bytes = rt.settings.limits.max_upload_bytes
+    try:
+        form = await request.form(max_files=len(IMAGE_PARTS), max_fields=10, max_part_size=1024 * 1024)
+    except StarletteHTTPException as exc:
+        raise _bad("input.malformed_body", f"The multipart body cannot be parsed: {exc.detail}") from exc
+    out: dict[str, Any] = {}
+    try:
+        for key, value in form.multi_items():
+            if key in out:
+                raise _bad("input.duplicate_field", f"{key} was sent twice.", field=key)
+            if key in IMAGE_PARTS:
+                if not isinstance(value, UploadFile):
+                    raise _bad("input.not_a_file", f"{key} must be a file part.", field=key)
+                data = await value.read(max_bytes + 1)
+                if len(data) > max_bytes:
+                    raise _bad("input.too_large", f"{key}: the file is larger than {max_bytes} bytes.",
+                               name=key, limit=max_bytes)  # fmt: skip
+                out[key] = data
+            elif key == "registration":
+                out[key] = await value.read(1024 * 1024) if isinstance(value, UploadFile) else value.encode()
+            elif key in ("external_ref", "callback_url", "lang"):
+                if not isinstance(value, str):
+                    raise _bad("input.invalid_field", f"{key} must be a text field.", field=key)
+                out[key] = value.strip()
+            else:
+                raise _bad("input.unknown_field", f"Unknown field {key!r}.", field=key[:50])
+    finally:
+        await form.close()
+    for key in ("selfie", "document", "registration"):
+        if key not in out:
+            raise _bad("input.missing_field", f"{key} is required.", field=key)
+    return out
+
+
+def _validate_text(fields: dict[str, Any]) -> None:
+    ref = fields.get("external_ref")
+    if ref is not None and len(ref) > 200:
+        raise _bad("input.invalid_field", "external_ref is longer than 200 characters.", field="external_ref")
+    url = fields.get("callback_url")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+            raise _bad("input.invalid_field", "callback_url must be an http(s) URL.", field="callback_url")
+    if fields.get("lang", "en") not in LANGS:
+        raise _bad("input.invalid_field", f"lang must be one of {', '.join(LANGS)}.", field="lang")
+
+
+def _request_hash(fields: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    for key in (*IMAGE_PARTS, "registration", "external_ref", "callback_url", "lang"):
+        value = fields.get(key)
+        raw = value if isinstance(value, bytes) else (value or "").encode()
+        h.update(key.encode() + b"\x00" + hashlib.sha256(raw).digest())
+    return h.hexdigest()
+
+
+def _replay(v: Verification, request_sha256: str) -> Verification:
+    if v.request_sha256 != request_sha256:
+        raise ApiError(409, "idempotency.conflict",
+                       "This Idempotency-Key was used for a different request.", {"id": v.id})  # fmt: skip
+    return v
+
+
+def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None) -> Verification:
+    """Validate, store, commit, then enqueue (the row is durable before the job exists)."""
+    request_sha256 = _request_hash(fields)
+    if idem:
+        with rt.session() as s, transient_db():
+            existing = repo.find_idempotent(s, caller.tenant_id, idem)
+        if existing is not None:
+            return _replay(existing, request_sha256)
+    _validate_text(fields)
+    settings = rt.settings
+    parse_registration(fields["registration"], today=settings.current_date())
+    for key in IMAGE_PARTS:
+        if key in fields:
+            load_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
+                       max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
+    blobs = {key: rt.blobs.put(caller.tenant_id, fields[key]) for key in IMAGE_PARTS if key in fields}
+    v = Verification(
+        id=repo.new_id(), tenant_id=caller.tenant_id, status="queued", idempotency_key=idem,
+        request_sha256=request_sha256, external_ref=fields.get("external_ref") or None,
+        callback_url=fields.get("callback_url") or None, lang=fields.get("lang") or "en",
+        selfie_blob=blobs["selfie"], document_blob=blobs["document"], document_back_blob=blobs.get("document_back"),
+        registration_enc=rt.cipher.encrypt(fields["registration"]), attempts=0, enqueued_at=datetime.now(UTC),
+    )  # fmt: skip
+    with rt.session() as s, transient_db():
+        s.add(v)
+        repo.audit(s, "verification.created", tenant_id=caller.tenant_id, verification_id=v.id)
+        try:
+            s.commit()
+        except IntegrityError:  # the same Idempotency-Key raced in from another request
+            s.rollback()
+            existing = repo.find_idempotent(s, caller.tenant_id, idem) if idem else None
+            if existing is None:
+                raise
+            return _replay(existing, request_sha256)
+    rt.enqueue(v.id)
+    return v
+
+
+@router.post(
+    "/verifications",
+    status_code=202,
+    response_model=Submitted,
+    responses=ERRORS,
+    openapi_extra=MULTIPART_DOC,
+    summary="Submit a verification (multipart); processed asynchronously",
+)
+async def submit(
+    request: Request,
+    rt: RuntimeDep,
+    caller: CallerDep,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, description="Same key → same verification")
+    ] = None,
+) -> Submitted:
+    """Validates the uploads (format sniffed from the bytes, size, pixels, truncation) and the registration
+    JSON, stores them encrypted, commits the verification and enqueues it. Answers 202 with the id; poll
+    `GET /v1/verifications/{id}` or pass `callback_url` for a signed webhook."""
+    fields = await _read_form(request, rt)
+    v = await run_in_threadpool(_create, rt, caller, fields, idempotency_key)
+    return Submitted(id=v.id, status=v.status)
+
+
+def _out(v: Verification, report: dict[str, Any] | None) -> VerificationOut:
+    return VerificationOut(
+        id=v.id, status=v.status, decision=v.decision, external_ref=v.external_ref,
+        created_at=v.created_at, completed_at=v.completed_at, erased=v.erased_at is not None,
+        error=v.error, report=report,
+    )  # fmt: skip
+
+
+def _not_found(verification_id: str) -> ApiError:
+    return ApiError(404, "verification.not_found", "No such verification.", {"id": verification_id[:64]})
+
+
+@router.get("/verifications/{verification_id}", response_model=VerificationOut, responses=ERRORS)
+def get_verification(verification_id: str, rt: RuntimeDep, caller: CallerDep) -> VerificationOut:
+    """Status (queued | processing | completed | failed) and, once completed, the report."""
+    with rt.session() as s, transient_db():
+        v = repo.get_verification(s, caller.tenant_id, verification_id)
+        if v is None:
+            raise _not_found(verification_id)
+        result = repo.get_result(s, v.id) if v.status == "completed" else None
+        return _out(v, result.report if result else None)
+
+
+def _cursor(v: Verification) -> str:
+    return base64.urlsafe_b64encode(f"{v.created_at.isoformat()}|{v.id}".encode()).decode()
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        when, vid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(when), vid
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _bad("input.invalid_cursor", "cursor is not one this API returned.") from exc
+
+
+@router.get("/verifications", response_model=VerificationPage, responses=ERRORS)
+def list_verifications(
+    rt: RuntimeDep,
+    caller: CallerDep,
+    status: Annotated[str | None, Query(pattern="^(queued|processing|completed|failed)$")] = None,
+    decision: Annotated[str | None, Query(pattern="^(verified|rejected|review|retry)$")] = None,
+    since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> VerificationPage:
+    """This tenant's verifications, newest first, without reports (fetch one for its report)."""
+    before = _parse_cursor(cursor) if cursor else None
+    with rt.session() as s, transient_db():
+        rows = repo.list_verifications(s, caller.tenant_id, status=status, decision=decision, since=since,
+                                       before=before, limit=limit + 1)  # fmt: skip
+    items = [_out(v, None) for v in rows[:limit]]
+    return VerificationPage(items=items, next_cursor=_cursor(rows[limit - 1]) if len(rows) > limit else None)
+
+
+@router.delete("/verifications/{verification_id}", status_code=204, responses=ERRORS)
+def erase_verification(verification_id: str, rt: RuntimeDep, caller: CallerDep) -> Response:
+    """Erase the images and personal data (registration, report, external_ref, callback); keep the id,
+    status, decision, reason codes and an audit entry."""
+    with rt.session() as s, transient_db():
+        v = repo.get_verification(s, caller.tenant_id, verification_id)
+        if v is None:
+            raise _not_found(verification_id)
+        if v.erased_at is None:
+            repo.erase(s, rt.blobs, v, why="api")
+    return Response(status_code=204)
+
+
+__all__ = ["router", "KycError"]

@@ -1,0 +1,269 @@
+"""Every query the service and the worker run. Each one is scoped by tenant where a tenant asks.
+
+The worker's state machine lives here: ``claim`` (a conditional UPDATE: only one worker can own a row),
+``finish`` (writes the result only while still owning the claim; the results primary key makes a second
+result impossible), ``release`` (give a row back after a transient failure) and ``erase``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from .blobs import BlobStore, Cipher
+from .models import ApiKey, AuditLog, Result, Tenant, Verification, WebhookDelivery
+
+KEY_PREFIX = "kyc_"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def audit(session: Session, action: str, *, tenant_id: str | None = None,
+          verification_id: str | None = None, **detail: Any) -> None:  # fmt: skip
+    session.add(AuditLog(tenant_id=tenant_id, verification_id=verification_id, action=action, detail=detail))
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    tenant_id: str
+    api_key: str
+    webhook_secret: str
+
+
+def create_tenant(session: Session, cipher: Cipher, name: str) -> NewTenant:
+    """A tenant with one API key and a webhook signing secret (both shown once; the key is stored hashed)."""
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    tenant = Tenant(id=new_id(), name=name, webhook_secret_enc=cipher.encrypt(secret.encode()))
+    session.add(tenant)
+    session.flush()
+    key = add_api_key(session, tenant.id)
+    audit(session, "tenant.created", tenant_id=tenant.id)
+    return NewTenant(tenant.id, key, secret)
+
+
+def add_api_key(session: Session, tenant_id: str) -> str:
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiKey(id=new_id(), tenant_id=tenant_id, key_hash=hash_key(key), prefix=key[:10]))
+    return key
+
+
+def authenticate(session: Session, key: str) -> tuple[str, str] | None:
+    """``(tenant_id, api_key_id)`` for a valid, unrevoked key, else None."""
+    row = session.execute(
+        select(ApiKey.tenant_id, ApiKey.id).where(
+            ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def webhook_secret(session: Session, cipher: Cipher, tenant_id: str) -> bytes:
+    enc = session.scalar(select(Tenant.webhook_secret_enc).where(Tenant.id == tenant_id))
+    if enc is None:
+        raise LookupError(tenant_id)
+    return cipher.decrypt(enc)
+
+
+def get_verification(session: Session, tenant_id: str, verification_id: str) -> Verification | None:
+    return session.scalar(
+        select(Verification).where(Verification.id == verification_id, Verification.tenant_id == tenant_id)
+    )
+
+
+def get_result(session: Session, verification_id: str) -> Result | None:
+    return session.get(Result, verification_id)
+
+
+def find_idempotent(session: Session, tenant_id: str, key: str) -> Verification | None:
+    return session.scalar(
+        select(Verification).where(Verification.tenant_id == tenant_id, Verification.idempotency_key == key)
+    )
+
+
+def list_verifications(
+    session: Session,
+    tenant_id: str,
+    *,
+    status: str | None,
+    decision: str | None,
+    since: datetime | None,
+    before: tuple[datetime, str] | None,
+    limit: int,
+) -> list[Verification]:
+    """Newest first; ``before`` is the (created_at, id) of the last row of the previous page."""
+    q = select(Verification).where(Verification.tenant_id == tenant_id)
+    if status:
+        q = q.where(Verification.status == status)
+    if decision:
+        q = q.where(Verification.decision == decision)
+    if since:
+        q = q.where(Verification.created_at >= since)
+    if before:
+        q = q.where(
+            (Verification.created_at < before[0])
+            | ((Verification.created_at == before[0]) & (Verification.id < before[1]))
+        )
+    q = q.order_by(Verification.created_at.desc(), Verification.id.desc()).limit(limit)
+    return list(session.scalars(q))
+
+
+# --- worker state machine ---------------------------------------------------------------------------
+
+
+def claim(session: Session, verification_id: str, stale_after_s: float) -> str | None:
+    """Take ownership of a queued row (or of a 'processing' one whose worker went silent). Commits.
+
+    Returns the claim token, or None when the row is completed, failed, erased or owned by a live worker:
+    then the job has nothing to do (this is what makes re-enqueued jobs harmless)."""
+    token = new_id()
+    row = session.execute(
+        text(
+            "UPDATE verifications SET status = 'processing', claim_token = :tok, claimed_at = now(), "
+            "attempts = attempts + 1 WHERE id = :id AND erased_at IS NULL AND (status = 'queued' OR "
+            "(status = 'processing' AND claimed_at < now() - make_interval(secs => :stale))) RETURNING id"
+        ),
+        {"tok": token, "id": verification_id, "stale": stale_after_s},
+    ).first()
+    session.commit()
+    return token if row else None
+
+
+def release(session: Session, verification_id: str, token: str) -> None:
+    """Give a claimed row back to the queue (after a transient failure). Commits."""
+    session.execute(
+        update(Verification)
+        .where(Verification.id == verification_id, Verification.claim_token == token)
+        .values(status="queued", claim_token=None, claimed_at=None)
+    )
+    session.commit()
+
+
+def finish(
+    session: Session,
+    verification_id: str,
+    token: str,
+    *,
+    report: dict[str, Any] | None,
+    error: dict[str, Any] | None,
+    webhook_payload: bytes | None,
+) -> bool:
+    """Record the outcome if this worker still owns the claim. One transaction: status, result, webhook
+    delivery, audit. Returns False (and writes nothing) when another worker took the row over."""
+    status = "completed" if report is not None else "failed"
+    decision = report["decision"] if report is not None else None
+    row = session.execute(
+        update(Verification)
+        .where(
+            Verification.id == verification_id,
+            Verification.claim_token == token,
+            Verification.status == "processing",
+            Verification.erased_at.is_(None),
+        )
+        .values(status=status, decision=decision, error=error, claim_token=None, completed_at=func.now())
+        .returning(Verification.tenant_id, Verification.callback_url)
+    ).first()
+    if row is None:
+        session.rollback()
+        return False
+    tenant_id, callback_url = row
+    codes = [r["code"] for r in report["reasons"]] if report is not None else []
+    if report is not None:
+        session.execute(
+            insert(Result)
+            .values(
+                verification_id=verification_id,
+                decision=decision,
+                reason_codes=codes,
+                timings_ms=report.get("timings_ms", {}),
+                report=report,
+            )
+            .on_conflict_do_nothing()
+        )
+    if callback_url and webhook_payload is not None:
+        session.execute(
+            insert(WebhookDelivery)
+            .values(
+                id=new_id(),
+                verification_id=verification_id,
+                tenant_id=tenant_id,
+                url=callback_url,
+                payload=webhook_payload,
+                status="pending",
+                attempts=0,
+                attempt_log=[],
+            )  # fmt: skip
+            .on_conflict_do_nothing()
+        )
+    audit(session, f"verification.{status}", tenant_id=tenant_id, verification_id=verification_id,
+          decision=decision, reasons=codes, error=(error or {}).get("code"))  # fmt: skip
+    session.commit()
+    return True
+
+
+def erase(session: Session, blobs: BlobStore, verification: Verification, *, why: str) -> None:
+    """Delete the images and personal data of one verification; keep ids, status, decision, reason codes
+    and an audit entry. Blobs shared with another live verification of the tenant (same upload) stay."""
+    names = {
+        n
+        for n in (verification.selfie_blob, verification.document_blob, verification.document_back_blob)
+        if n
+    }
+    result = session.get(Result, verification.id)
+    codes = result.reason_codes if result else []
+    if result is not None:
+        result.report = None
+    verification.registration_enc = None
+    verification.external_ref = None
+    verification.callback_url = None
+    verification.selfie_blob = verification.document_blob = verification.document_back_blob = None
+    verification.erased_at = datetime.now(UTC)
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.verification_id == verification.id, WebhookDelivery.status == "pending")
+        .values(status="cancelled")
+    )
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.verification_id == verification.id)
+        .values(payload=None, url=None)
+    )
+    audit(session, "verification.erased", tenant_id=verification.tenant_id, verification_id=verification.id,
+          why=why, status=verification.status, decision=verification.decision, reasons=codes)  # fmt: skip
+    session.flush()
+    still_used = set()
+    if names:
+        cols = (Verification.selfie_blob, Verification.document_blob, Verification.document_back_blob)
+        for col in cols:
+            still_used |= set(session.scalars(select(col).where(col.in_(names))))
+    session.commit()
+    for name in names - still_used:
+        blobs.delete(name)
+
+
+def expired(session: Session, older_than_days: int, limit: int = 500) -> list[Verification]:
+    """Not yet erased verifications created more than ``older_than_days`` ago (for ``kyc purge``)."""
+    return list(
+        session.scalars(
+            select(Verification)
+            .where(
+                Verification.erased_at.is_(None),
+                Verification.created_at < func.now() - func.make_interval(0, 0, 0, older_than_days),
+            )
+            .order_by(Verification.created_at)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,110 @@
+"""The one rq job: ``process_verification(verification_id)``.
+
+Idempotent: the job first claims the row with a conditional UPDATE; a job for a row that is already
+completed, failed, erased or owned by a live worker does nothing. Only :class:`TransientError` escapes
+(rq then retries with back-off); bad input and engine errors end the verification as ``failed`` with
+their error code, never as a retry loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy.exc import OperationalError
+
+from ..errors import KycError, TransientError
+from ..imageio import LoadedImage, load_image
+from ..registration.model import parse_registration
+from ..store import repo
+from ..store.db import transient_db
+from ..store.models import Verification
+from .runtime import Runtime, current
+
+log = logging.getLogger(__name__)
+
+
+def webhook_body(v: Verification, report: dict[str, Any] | None, error: dict[str, Any] | None) -> bytes:
+    body = {
+        "event": "verification.completed" if report is not None else "verification.failed",
+        "id": v.id,
+        "status": "completed" if report is not None else "failed",
+        "external_ref": v.external_ref,
+        "decision": report["decision"] if report is not None else None,
+        "report": report,
+        "error": error,
+    }
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _run(rt: Runtime, v: Verification) -> dict[str, Any]:
+    if rt.engine is None:
+        raise RuntimeError("the worker runtime has no engine")
+    limits = rt.settings.limits
+
+    def image(name: str, blob: str | None) -> LoadedImage:
+        if blob is None:
+            raise KycError(f"{name} image is missing", code="store.blob_missing")
+        return load_image(rt.blobs.get(blob), max_bytes=limits.max_upload_bytes,
+                          max_pixels=limits.max_pixels, name=name)  # fmt: skip
+
+    if v.registration_enc is None:
+        raise KycError("registration data is missing", code="store.registration_missing")
+    registration = parse_registration(rt.cipher.decrypt(v.registration_enc), today=rt.settings.current_date())
+    back = image("document_back", v.document_back_blob) if v.document_back_blob else None
+    report = rt.engine.verify(
+        image("selfie", v.selfie_blob), image("document", v.document_blob), registration, document_back=back
+    )
+    return report.to_dict(v.lang)
+
+
+def process_verification(verification_id: str) -> str:
+    """Claim, verify, record. Returns what happened: ``completed``, ``failed``, ``skipped`` or ``superseded``."""
+    rt = current()
+    stale = rt.settings.service.processing_timeout_s
+    with rt.session() as s:
+        with transient_db():
+            token = repo.claim(s, verification_id, stale)
+        if token is None:
+            log.info("verification %s: nothing to do (already claimed or finished)", verification_id)
+            return "skipped"
+        try:
+            v = s.get(Verification, verification_id)
+            if v is None:
+                return "skipped"
+            report: dict[str, Any] | None = None
+            error: dict[str, Any] | None = None
+            try:
+                report = _run(rt, v)
+            except TransientError:
+                raise
+            except KycError as exc:
+                error = exc.to_dict()
+            except (OperationalError, RedisError):
+                raise
+            except Exception as exc:  # a bug must not loop: record it and move on
+                log.exception("verification %s: internal error", verification_id)
+                error = {
+                    "code": "engine.internal",
+                    "message": "internal error",
+                    "detail": {"type": type(exc).__name__},
+                }
+            with transient_db():
+                done = repo.finish(s, verification_id, token, report=report, error=error,
+                                   webhook_payload=webhook_body(v, report, error))  # fmt: skip
+        except (TransientError, OperationalError, RedisError) as exc:
+            log.warning("verification %s: transient failure (%s); giving the row back", verification_id, exc)
+            try:
+                s.rollback()
+                repo.release(s, verification_id, token)
+            except Exception:  # the database may be the thing that is down: the reconciler recovers
+                log.warning("verification %s: could not release; the reconciler will", verification_id)
+            if isinstance(exc, TransientError):
+                raise
+            raise TransientError(str(exc), code="transient.unavailable") from exc
+    if not done:
+        log.warning("verification %s: another worker took it over; result discarded", verification_id)
+        return "superseded"
+    return "completed" if report is not None else "failed"

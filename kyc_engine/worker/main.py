@@ -1,0 +1,75 @@
+"""``kyc worker``: build the Engine once, then process jobs; a background thread reconciles and delivers
+webhooks.
+
+Why rq's ``SimpleWorker`` (jobs run in the worker process) rather than the forking ``Worker``: the
+models are loaded before the first job either way (the preload the forking pattern is for), but a fork
+per job would re-create onnxruntime's and Tesseract's thread pools in every child, and forking after
+onnxruntime started its threads is not safe. On a 2-core box one process per core is the right shape:
+run ``kyc worker`` twice. A worker killed mid-job loses nothing: its row stays 'processing' and the
+reconciler re-enqueues it after ``processing_timeout_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from rq import SimpleWorker
+
+from ..errors import KycError
+from ..settings import Settings
+from ..store.db import migrate
+from .reconcile import reconcile
+from .runtime import Runtime, set_runtime
+from .webhooks import deliver_due
+
+log = logging.getLogger(__name__)
+
+
+def _background(rt: Runtime, stop: threading.Event) -> None:
+    svc = rt.settings.service
+    next_reconcile = 0.0
+    while not stop.is_set():
+        try:
+            if time.monotonic() >= next_reconcile:
+                reconcile(rt)
+                next_reconcile = time.monotonic() + svc.reconcile_interval_s
+            deliver_due(rt)
+        except KycError as exc:
+            log.warning("background loop: %s", exc.code)
+        except Exception as exc:  # the database or Redis may be down for a while: keep trying
+            log.warning("background loop: %s: %s", type(exc).__name__, exc)
+        stop.wait(svc.webhook_poll_s)
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> int:
+    """Migrate, preload the Engine, then work the queue until SIGTERM/SIGINT (or empty, with ``burst``)."""
+    from ..engine import VERIFY_STAGES, Engine
+
+    migrate(settings.service.database_url)
+    started = time.perf_counter()
+    engine = Engine.from_settings(settings, stages=VERIFY_STAGES)
+    log.info("engine built in %.1f s", time.perf_counter() - started)
+    rt = Runtime.build(settings, pool_size=2)
+    rt.engine = engine
+    set_runtime(rt)
+    stop = threading.Event()
+    thread = threading.Thread(target=_background, args=(rt, stop), name="kyc-background", daemon=True)
+    thread.start()
+    worker = SimpleWorker(
+        [rt.queue],
+        connection=rt.redis,
+        serializer=rt.queue.serializer,
+        name=f"kyc-{socket.gethostname()}-{os.getpid()}",
+    )
+    try:
+        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        set_runtime(None)
+        rt.close()
+    return 0

@@ -1,0 +1,274 @@
+"""The HTTP API against real PostgreSQL and Redis, no worker: submit, idempotency, tenants, bad input,
+erasure, listing, rate limits, health and metrics."""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from rq.job import Job
+from sqlalchemy import func, select, update
+
+from kyc_engine.service.app import create_app
+from kyc_engine.store.models import AuditLog, Verification
+from kyc_engine.worker.reconcile import reconcile
+from kyc_engine.worker.runtime import verification_of
+from tests.service.conftest import Deployment, auth, jpeg, make_settings, submission
+
+
+@pytest.fixture(scope="module")
+def acme(deployment: Deployment) -> dict[str, str]:
+    return auth(deployment.tenant("acme").api_key)
+
+
+@pytest.fixture(scope="module")
+def globex(deployment: Deployment) -> dict[str, str]:
+    return auth(deployment.tenant("globex").api_key)
+
+
+def jobs_for(d: Deployment, vid: str) -> list[str]:
+    return [j for j in d.rt.queue.get_job_ids() if verification_of(j) == vid]
+
+
+def test_submit_commits_then_enqueues_an_id_only_json_job(deployment: Deployment, acme: dict) -> None:
+    r = deployment.client.post("/v1/verifications", headers=acme, **submission(external_ref="order-1"))
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "queued" and set(body) == {"id", "status"}
+    with deployment.rt.session() as s:
+        v = s.get(Verification, body["id"])
+        assert v is not None and v.status == "queued" and v.external_ref == "order-1"
+        assert b"Anna" not in (v.registration_enc or b"")  # encrypted at rest
+    [job_id] = jobs_for(deployment, body["id"])
+    job = Job.fetch(job_id, connection=deployment.rt.redis, serializer=deployment.rt.queue.serializer)
+    assert job.func_name == "kyc_engine.worker.jobs.process_verification" and job.args == [body["id"]]
+    raw = deployment.rt.redis.hget(f"rq:job:{job_id}", "data")
+    assert raw is not None
+    decoded = json.loads(zlib.decompress(raw) if raw[:1] not in (b"[", b"{") else raw)  # JSON, never pickle
+    assert body["id"] in json.dumps(decoded)
+    blobs = list((deployment.settings.service.blob_dir).rglob("*"))
+    assert all(jpeg(seed=0)[:64] not in p.read_bytes() for p in blobs if p.is_file())  # images encrypted
+    got = deployment.client.get(f"/v1/verifications/{body['id']}", headers=acme).json()
+    assert got["status"] == "queued" and got["report"] is None and got["external_ref"] == "order-1"
+
+
+def test_idempotency_key_returns_the_same_verification_and_one_job(deployment: Deployment, acme: dict) -> None:
+    headers = {**acme, "Idempotency-Key": "k-123"}
+    first = deployment.client.post("/v1/verifications", headers=headers, **submission(seed=5))
+    second = deployment.client.post("/v1/verifications", headers=headers, **submission(seed=5))
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] == second.json()["id"]
+    with deployment.rt.session() as s:
+        n = s.scalar(select(func.count()).select_from(Verification).where(Verification.idempotency_key == "k-123"))
+    assert n == 1 and len(jobs_for(deployment, first.json()["id"])) == 1
+    other = deployment.client.post("/v1/verifications", headers=headers, **submission(seed=6))
+    assert other.status_code == 409 and other.json()["code"] == "idempotency.conflict"
+
+
+def test_the_same_key_in_another_tenant_is_another_verification(
+    deployment: Deployment, acme: dict, globex: dict
+) -> None:
+    a = deployment.client.post("/v1/verifications", headers={**acme, "Idempotency-Key": "shared"}, **submission())
+    b = deployment.client.post("/v1/verifications", headers={**globex, "Idempotency-Key": "shared"}, **submission())
+    assert a.status_code == b.status_code == 202 and a.json()["id"] != b.json()["id"]
+
+
+def test_tenants_cannot_see_or_erase_each_others_verifications(
+    deployment: Deployment, acme: dict, globex: dict
+) -> None:
+    vid = deployment.client.post("/v1/verifications", headers=acme, **submission()).json()["id"]
+    for method in ("get", "delete"):
+        r = getattr(deployment.client, method)(f"/v1/verifications/{vid}", headers=globex)
+        assert r.status_code == 404 and r.json()["code"] == "verification.not_found"
+    listed = deployment.client.get("/v1/verifications", headers=globex).json()["items"]
+    assert vid not in {item["id"] for item in listed}
+    assert deployment.client.get(f"/v1/verifications/{vid}", headers=acme).status_code == 200
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer kyc_nope"}, {"X-API-Key": "wrong"}])
+def test_requests_without_a_valid_key_are_401(deployment: Deployment, headers: dict) -> None:
+    r = deployment.client.post("/v1/verifications", headers=headers, **submission())
+    assert r.status_code == 401 and r.json()["code"].startswith("auth.")
+    assert set(r.json()) == {"code", "message", "detail"}
+
+
+def _post_files(d: Deployment, headers: dict, selfie: bytes, registration: str | None = None) -> dict:
+    files = {"selfie": ("s.jpg", io.BytesIO(selfie), "image/jpeg"),
+             "document": ("d.jpg", io.BytesIO(jpeg(seed=1)), "image/jpeg")}  # fmt: skip
+    data = {"registration": registration or json.dumps({"full_name": "A B", "birth_date": "1990-01-01"})}
+    r = d.client.post("/v1/verifications", headers=headers, files=files, data=data)
+    assert r.status_code < 500, r.text
+    assert set(r.json()) == {"code", "message", "detail"}, r.text
+    return {"status": r.status_code, **r.json()}
+
+
+BAD_UPLOADS = {
+    "text": (b"hello, I am not a photo" * 10, 415, "input.not_an_image"),
+    "pdf": (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n" + b"0" * 500, 415, "input.unsupported_format"),
+    "truncated": (jpeg(640, 480, seed=3)[:-2000], 422, "input.truncated"),
+    "empty": (b"", 422, "input.empty"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_UPLOADS))
+def test_bad_images_are_4xx_with_a_code(deployment: Deployment, acme: dict, kind: str) -> None:
+    data, status, code = BAD_UPLOADS[kind]
+    out = _post_files(deployment, acme, data)
+    assert (out["status"], out["code"]) == (status, code), out
+
+
+def test_content_type_in_the_header_is_not_trusted(deployment: Deployment, acme: dict) -> None:
+    files = {"selfie": ("s.jpg", io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), "image/jpeg"),
+             "document": ("d.png", io.BytesIO(jpeg()), "application/pdf")}  # fmt: skip
+    r = deployment.client.post("/v1/verifications", headers=acme, files=files,
+                               data={"registration": json.dumps({"full_name": "A B", "birth_date": "1990-01-01"})})  # fmt: skip
+    assert r.status_code == 415 and r.json()["code"] == "input.unsupported_format"
+    assert r.json()["detail"]["name"] == "selfie"
+
+
+@pytest.mark.parametrize(
+    "registration, errors_at",
+    [("{not json", []), (json.dumps({"full_name": "", "birth_date": "1990-13-01"}), ["full_name", "birth_date"]),
+     (json.dumps({"full_name": "A B", "birth_date": "2999-01-01", "extra": 1}), ["birth_date", "extra"])],
+)  # fmt: skip
+def test_malformed_registration_json_is_422(deployment: Deployment, acme: dict, registration: str, errors_at: list) -> None:
+    out = _post_files(deployment, acme, jpeg(), registration)
+    assert (out["status"], out["code"]) == (422, "input.registration_invalid")
+    locs = {e["loc"][0] for e in out["detail"]["errors"] if e["loc"]}
+    assert set(errors_at) <= locs
+
+
+def test_wrong_content_type_and_broken_bodies(deployment: Deployment, acme: dict) -> None:
+    r = deployment.client.post("/v1/verifications", headers=acme, json={"selfie": "x"})
+    assert r.status_code == 415 and r.json()["code"] == "input.content_type"
+    r = deployment.client.post("/v1/verifications", content=b"--zz\r\ngarbage",
+                               headers={**acme, "Content-Type": "multipart/form-data; boundary=zz"})  # fmt: skip
+    assert 400 <= r.status_code < 500 and r.json()["code"].startswith("input.")
+    r = deployment.client.post("/v1/verifications", headers=acme, files={"selfie": ("s.jpg", jpeg(), "image/jpeg")})
+    assert r.status_code == 422 and r.json()["code"] == "input.missing_field"
+    r = deployment.client.post("/v1/verifications", headers=acme, **submission(callback_url="file:///etc/passwd"))
+    assert r.status_code == 422 and r.json()["detail"]["field"] == "callback_url"
+
+
+def test_oversized_bodies_and_images(tmp_path, deployment: Deployment) -> None:
+    settings = make_settings(tmp_path, "small").model_copy(
+        update={"service": deployment.settings.service.model_copy(update={"max_request_bytes": 600_000})}
+    )
+    settings.limits = settings.limits.model_copy(update={"max_upload_bytes": 150_000, "max_pixels": 1_000_000})
+    key = auth(deployment.tenant("small").api_key)
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/v1/verifications", headers={**key, "Content-Type": "multipart/form-data; boundary=b"},
+                        content=b"x" * 700_000)  # fmt: skip
+        assert r.status_code == 413 and r.json()["code"] == "input.request_too_large"
+        files = {"selfie": ("s.jpg", jpeg(520, 400), "image/jpeg"), "document": ("d.jpg", jpeg(), "image/jpeg")}
+        r = client.post("/v1/verifications", headers=key, files=files,
+                        data={"registration": json.dumps({"full_name": "A B", "birth_date": "1990-01-01"})})  # fmt: skip
+        assert r.status_code == 413 and r.json()["code"] == "input.too_large", r.text
+        import cv2
+        import numpy as np
+
+        flat = cv2.imencode(".png", np.zeros((1200, 1000, 3), np.uint8))[1].tobytes()  # small file, 1.2 MP
+        files = {"selfie": ("s.png", flat, "image/png"), "document": ("d.jpg", jpeg(), "image/jpeg")}
+        r = client.post("/v1/verifications", headers=key, files=files,
+                        data={"registration": json.dumps({"full_name": "A B", "birth_date": "1990-01-01"})})  # fmt: skip
+        assert r.status_code == 422 and r.json()["code"] == "input.too_many_pixels", r.text
+
+
+def test_erasure_removes_images_and_personal_data_keeps_an_audit_record(deployment: Deployment, acme: dict) -> None:
+    vid = deployment.client.post("/v1/verifications", headers=acme,
+                                 **submission(seed=42, external_ref="cust-9")).json()["id"]  # fmt: skip
+    with deployment.rt.session() as s:
+        v = s.get(Verification, vid)
+        assert v is not None
+        blob_paths = [deployment.rt.blobs._path(n) for n in (v.selfie_blob, v.document_blob) if n]
+    assert blob_paths and all(p.exists() for p in blob_paths)
+    assert deployment.client.delete(f"/v1/verifications/{vid}", headers=acme).status_code == 204
+    assert not any(p.exists() for p in blob_paths)
+    got = deployment.client.get(f"/v1/verifications/{vid}", headers=acme).json()
+    assert got["erased"] is True and got["external_ref"] is None and got["report"] is None
+    with deployment.rt.session() as s:
+        v = s.get(Verification, vid)
+        assert v is not None and v.registration_enc is None and v.selfie_blob is None
+        actions = list(s.scalars(select(AuditLog.action).where(AuditLog.verification_id == vid)))
+    assert "verification.created" in actions and "verification.erased" in actions
+    assert deployment.client.delete(f"/v1/verifications/{vid}", headers=acme).status_code == 204  # idempotent
+
+
+def test_purge_erases_verifications_past_retention(deployment: Deployment, acme: dict) -> None:
+    from kyc_engine.service.commands import cmd_purge
+
+    old = deployment.client.post("/v1/verifications", headers=acme, **submission(seed=77)).json()["id"]
+    new = deployment.client.post("/v1/verifications", headers=acme, **submission(seed=78)).json()["id"]
+    with deployment.rt.session() as s:
+        s.execute(update(Verification).where(Verification.id == old)
+                  .values(created_at=datetime.now(UTC) - timedelta(days=45)))  # fmt: skip
+        s.commit()
+    assert cmd_purge(deployment.settings, None)["erased"] >= 1
+    with deployment.rt.session() as s:
+        assert s.get(Verification, old).erased_at is not None  # type: ignore[union-attr]
+        assert s.get(Verification, new).erased_at is None  # type: ignore[union-attr]
+
+
+def test_listing_filters_and_paginates(deployment: Deployment) -> None:
+    key = auth(deployment.tenant("lister").api_key)
+    ids = [deployment.client.post("/v1/verifications", headers=key, **submission(seed=i)).json()["id"] for i in range(5)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = deployment.client.get("/v1/verifications", headers=key, params=params).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ids[::-1]
+    assert deployment.client.get("/v1/verifications?status=completed", headers=key).json()["items"] == []
+    since = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert deployment.client.get("/v1/verifications", headers=key, params={"since": since}).json()["items"] == []
+    r = deployment.client.get("/v1/verifications?status=bogus", headers=key)
+    assert r.status_code == 422 and r.json()["code"] == "input.invalid_request"
+
+
+def test_rate_limit_per_key(tmp_path, deployment: Deployment) -> None:
+    settings = deployment.settings.model_copy(
+        update={"service": deployment.settings.service.model_copy(update={"rate_limit_per_minute": 3})}
+    )
+    key = auth(deployment.tenant("limited").api_key)
+    with TestClient(create_app(settings)) as client:
+        codes = [client.get("/v1/verifications", headers=key).status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+        r = client.get("/v1/verifications", headers=key)
+        assert r.json()["code"] == "rate_limited" and int(r.headers["Retry-After"]) <= 60
+
+
+def test_reconciler_re_enqueues_when_redis_lost_the_queue(deployment: Deployment, acme: dict) -> None:
+    """Simulates a Redis restart without persistence by deleting this queue's keys (not the server)."""
+    vids = [deployment.client.post("/v1/verifications", headers=acme, **submission(seed=900 + i)).json()["id"]
+            for i in range(2)]  # fmt: skip
+    deployment.rt.redis.delete(f"rq:queue:{deployment.settings.service.queue_name}")
+    assert not any(jobs_for(deployment, v) for v in vids)
+    with deployment.rt.session() as s:  # past the grace period
+        s.execute(update(Verification).where(Verification.id.in_(vids))
+                  .values(enqueued_at=datetime.now(UTC) - timedelta(minutes=5)))  # fmt: skip
+        s.commit()
+    again = reconcile(deployment.rt)
+    assert set(vids) <= set(again)
+    assert all(len(jobs_for(deployment, v)) == 1 for v in vids)
+    assert not set(vids) & set(reconcile(deployment.rt))  # present again: not enqueued twice
+
+
+def test_health_ready_metrics_and_openapi(deployment: Deployment) -> None:
+    c = deployment.client
+    assert c.get("/healthz").json() == {"status": "ok"}
+    ready = c.get("/readyz").json()
+    assert ready["checks"]["database"] == "ok" and ready["checks"]["redis"] == "ok"
+    metrics = c.get("/metrics").text
+    assert "kyc_queue_depth" in metrics and 'kyc_verifications{status="queued"}' in metrics
+    spec = c.get("/openapi.json").json()
+    assert {"/v1/verifications", "/v1/verifications/{verification_id}"} <= set(spec["paths"])
+    assert "multipart/form-data" in spec["paths"]["/v1/verifications"]["post"]["requestBody"]["content"]
+    r = c.get("/v1/nope")
+    assert r.status_code == 404 and set(r.json()) == {"code", "message", "detail"}
