@@ -1,8 +1,8 @@
 """Simulated phone selfies from ../shared/faces photos, face-free scenes, and unreadable MRZs.
 
-A selfie is a head-and-shoulders crop of a face photo, upscaled with Lanczos, feathered onto
-an out-of-focus room background, lit unevenly, with sensor noise; the caller encodes it as
-JPEG at ``meta["jpeg_quality"]``. Frames are 1200x1600 (portrait, 80 %) or 1600x1200. No
+A selfie is a face photo scaled (Lanczos) so the head and shoulders fill most of a phone frame,
+its own background extended past its edges, lit unevenly, with sensor noise; the caller encodes
+it as JPEG at ``meta["jpeg_quality"]``. Face-free scenes are walls or desk close-ups. Frames are 1200x1600 (portrait, 80 %) or 1600x1200. No
 realism beyond that: no depth, no arm, no lens distortion.
 
 Example:
@@ -90,39 +90,48 @@ def _finish(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict
 def selfie(path: Path, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
     """A phone selfie of the person in ``path``: (BGR uint8 before JPEG, meta).
 
-    ``meta``: size [w, h], ``face_box`` (x, y, w, h of the pasted head-and-shoulders crop,
-    frame px), ``upscale``, ``mirrored``, ``rotation_deg``, ``background``, blur, noise, JPEG quality.
+    The photo itself fills the frame: scaled so its head-and-shoulders crop is 45-90 % of the
+    frame height (at most 3.2x upscale where the frame allows), tilted a little; where the frame
+    reaches past the photo's edge, its border pixels are smeared outwards and blurred (not
+    mirrored: that would add ghost faces), so no pasted rectangle shows (an edge like that is
+    what print-attack detectors look for).
+    ``meta``: size [w, h], ``face_box`` (x, y, w, h of the head-and-shoulders crop, frame px,
+    before the tilt), ``upscale``, ``mirrored``, ``rotation_deg``, ``background``, blur, noise,
+    JPEG quality.
     """
     fw, fh = _frame(rng)
-    bg, kind = room(rng, fw, fh)
-    _, _, cw, ch, _, _ = render._face_crop_box(str(path))
-    crop = render.load_portrait(path, (cw, ch), (200, 200, 200))  # 3:4 head and shoulders, source px
-    th = int(min(fh * rng.uniform(0.7, 0.95), fw * rng.uniform(0.85, 1.0) * 4 / 3))
-    tw = th * 3 // 4
+    x, y, cw, ch, iw, ih = render._face_crop_box(str(path))  # 3:4 head and shoulders, source px
+    src = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    th = min(fh * rng.uniform(0.7, 0.9), fw * rng.uniform(0.85, 1.0) * 4 / 3)
+    th = max(min(th, ch * 3.2), fh * 0.45)
     up = th / ch
-    face = cv2.resize(crop, (tw, th), interpolation=cv2.INTER_LANCZOS4 if up > 1 else cv2.INTER_AREA)
-    if up > 2:  # mild unsharp mask against the mush of a large upscale
-        soft = cv2.GaussianBlur(face, (0, 0), up * 0.4)
-        face = cv2.addWeighted(face, 1.4, soft, -0.4, 0)
+    tw = cw * up
+    x0 = (fw - tw) / 2 + rng.uniform(-0.06, 0.06) * fw
+    y0 = fh - th * rng.uniform(0.9, 1.05) if rng.random() < 0.7 else (fh - th) * rng.uniform(0.1, 0.9)
     mirrored = bool(rng.random() < 0.5)  # front cameras often store the mirror image
-    if mirrored:
-        face = face[:, ::-1]
-    x0 = int((fw - tw) / 2 + rng.uniform(-0.08, 0.08) * fw)
-    x0 = min(max(x0, 0), fw - tw)
-    y0 = fh - th if rng.random() < 0.7 else int(rng.uniform(0.02, 1.0) * (fh - th))
-    # feathered edges so the crop's own background fades into the room
-    inner = np.zeros((th, tw), np.float32)
-    m = int(0.06 * tw)
-    inner[m:th - (0 if y0 + th >= fh else m), m:tw - m] = 1.0
-    alpha = cv2.GaussianBlur(inner, (0, 0), m * 0.6)[..., None]
-    roi = bg[y0:y0 + th, x0:x0 + tw].astype(np.float32)
-    bg[y0:y0 + th, x0:x0 + tw] = np.clip(face * alpha + roi * (1 - alpha), 0, 255).astype(np.uint8)
     rot = float(rng.uniform(-6, 6))
-    rmat = cv2.getRotationMatrix2D((fw / 2, fh / 2), rot, 1.04)  # zoom a little so no corners show
-    img = cv2.warpAffine(bg, rmat, (fw, fh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    img, meta = _finish(img, rng)
-    meta.update({"kind": "selfie", "face_box": [x0, y0, tw, th], "upscale": round(up, 3), "mirrored": mirrored,
-                 "rotation_deg": round(-rot, 2), "background": kind})
+    # source -> frame: scale by ``up`` with the crop's corner at (x0, y0), then tilt about the centre
+    place = np.array([[up, 0, x0 - x * up], [0, up, y0 - y * up], [0, 0, 1]], np.float64)
+    if mirrored:
+        place = np.array([[-1, 0, fw], [0, 1, 0], [0, 0, 1]], np.float64) @ place
+    tilt = np.vstack([cv2.getRotationMatrix2D((fw / 2, fh / 2), rot, 1.0), [0, 0, 1]])
+    m = (tilt @ place)[:2]
+    flags = cv2.INTER_LANCZOS4 if up > 1 else cv2.INTER_AREA
+    sharp = cv2.warpAffine(src, m, (fw, fh), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    inside = cv2.warpAffine(np.ones((ih, iw), np.float32), m, (fw, fh), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=(0.0,))
+    if float(inside.min()) < 0.999:  # the frame reaches past the photo: blur the smeared edge
+        soft = cv2.GaussianBlur(sharp, (0, 0), 0.02 * max(fw, fh))
+        w = cv2.GaussianBlur(cv2.erode(inside, np.ones((9, 9), np.uint8)), (0, 0), 0.015 * max(fw, fh))[..., None]
+        sharp = np.clip(sharp * w + soft * (1 - w), 0, 255).astype(np.uint8)
+    if up > 2:  # mild unsharp mask against the mush of a large upscale
+        blurred = cv2.GaussianBlur(sharp, (0, 0), up * 0.4)
+        sharp = cv2.addWeighted(sharp, 1.3, blurred, -0.3, 0)
+    img, meta = _finish(sharp, rng)
+    box = (fw - x0 - tw if mirrored else x0, y0, tw, th)
+    meta.update({"kind": "selfie", "face_box": [round(v) for v in box], "upscale": round(up, 3),
+                 "mirrored": mirrored, "rotation_deg": round(-rot, 2), "background": "photo_extended",
+                 "photo_inside_frame": round(float(inside.mean()), 3)})
     return img, meta
 
 
