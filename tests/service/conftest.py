@@ -22,11 +22,13 @@ import pytest
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from redis import Redis
+from sqlalchemy import select
 
 from kyc_engine.service.app import create_app
 from kyc_engine.settings import ServiceSettings, Settings
 from kyc_engine.store import repo
 from kyc_engine.store.db import migrate
+from kyc_engine.store.models import Verification
 from kyc_engine.worker.runtime import Runtime
 from tests.conftest import REPO
 
@@ -141,6 +143,11 @@ class Deployment:
     def close(self) -> None:
         self.stop_workers()
         self._client_cm.__exit__(None, None, None)
+        with self.rt.session() as s:
+            vids = list(s.scalars(select(Verification.id)))
+        for vid in vids:
+            for key in self.rt.redis.scan_iter(f"rq:job:{vid}_*"):
+                self.rt.redis.delete(key)
         self.rt.close()
         _clear_redis(self.settings.service.queue_name)
         _drop_db(self.db_name)
@@ -190,3 +197,31 @@ def wait_for(predicate: Any, timeout: float, what: str, step: float = 0.2) -> An
             return value
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def real_case(tmp: Path, seed: int) -> dict[str, Any]:
+    """A generated Kazakh ID card photo and a real selfie of its portrait's person (needs ../shared)."""
+    from samples.generate import generate_set
+    from tests.conftest import SHARED_FACES, SHARED_MODELS, require_shared
+
+    faces = require_shared(SHARED_FACES)
+    require_shared(SHARED_MODELS)
+    out = tmp / f"case{seed}"
+    photo = generate_set(out, 1, seed, layouts=["kaz_id"], severity_mix={"clean": 1.0})[0]
+    truth = json.loads(photo.with_suffix(".json").read_text())
+    source = Path(truth["portrait"]["source"])
+    other = next(p for p in sorted((faces / source.parent).glob("*.jpg")) if p.name != source.name)
+    img = cv2.imread(str(other))
+    scale = 1000 / max(img.shape[:2])
+    selfie = cv2.imencode(".jpg", cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))[1]
+    holder = truth["holder"]
+    registration = {"full_name": f"{holder['given_names_viz']} {holder['surname_viz']}",
+                    "birth_date": holder["birth_date"], "id_number": holder["iin"], "country": "KAZ",
+                    "sex": holder["sex"]}  # fmt: skip
+    return {"selfie": selfie.tobytes(), "document": photo.read_bytes(), "registration": registration}
+
+
+def case_submission(case: dict[str, Any], **extra: str) -> dict[str, Any]:
+    files = {"selfie": ("selfie.jpg", io.BytesIO(case["selfie"]), "image/jpeg"),
+             "document": ("document.jpg", io.BytesIO(case["document"]), "image/jpeg")}  # fmt: skip
+    return {"files": files, "data": {"registration": json.dumps(case["registration"], ensure_ascii=False), **extra}}
