@@ -269,10 +269,10 @@ def _selfie_reasons(liveness: LivenessResult | None, misuse: MisuseResult) -> li
     for code in misuse.codes:
         if code == ReasonCode.SELFIE_SAME_AS_DOCUMENT:
             detail = {
-                "phash_distance": same.whole.phash
-                if same.face is None
-                else min(same.whole.phash, same.face.phash),
+                "phash_distance": same.whole.phash,
                 "threshold": same.whole.threshold,
+                "face_phash_distance": None if same.face is None else same.face.phash,
+                "face_threshold": None if same.face is None else same.face.threshold,
             }
         else:
             detail = {"document_score": round(doc.score, 3), "threshold": doc.threshold,

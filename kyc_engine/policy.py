@@ -56,6 +56,14 @@ class MrzPolicy(BaseModel):
     reject_clear_check_digit_failure: bool = True
 
 
+class FacePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: outcome of ``face.mismatch`` when the document photo failed the quality gate and its MRZ was not
+    #: read: a blurred or glared portrait cannot prove a different person.
+    mismatch_on_poor_document: Outcome = "retry"
+
+
 class SoftCodes(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +80,7 @@ class Policy(BaseModel):
     outcomes: dict[ReasonCode, Outcome]
     soft: SoftCodes = SoftCodes()
     mrz: MrzPolicy = MrzPolicy()
+    faces: FacePolicy = FacePolicy()
 
     @field_validator("outcomes")
     @classmethod
@@ -85,6 +94,8 @@ class Policy(BaseModel):
         """The outcome of one reason; soft codes become ``info`` when the case was ``conclusive``."""
         if conclusive and reason.code in self.soft.codes:
             return "info"
+        if reason.code == ReasonCode.FACE_MISMATCH and reason.detail.get("document_quality_poor"):
+            return self.faces.mismatch_on_poor_document
         if reason.code == ReasonCode.MRZ_CHECK_DIGIT and reason.detail.get("clear_reading"):
             return "rejected" if self.mrz.reject_clear_check_digit_failure else self.outcomes[reason.code]
         return self.outcomes[reason.code]

@@ -110,12 +110,15 @@ def _mrz_reasons(report: MrzReport) -> list[Reason]:
     return out
 
 
-def _face_reasons(report: FaceCompareReport) -> list[Reason]:
+def _face_reasons(report: FaceCompareReport, mrz: MrzReport) -> list[Reason]:
+    poor_document = not mrz.valid and any(str(r.code).startswith("quality.") for r in mrz.reasons)
     out = []
     for reason in report.reasons:
         image = reason.detail.get("image")
         if image in IMAGE_NAMES:
             reason = Reason(reason.code, {**reason.detail, "image": IMAGE_NAMES[image]})
+        if reason.code == ReasonCode.FACE_MISMATCH and poor_document:
+            reason = Reason(reason.code, {**reason.detail, "document_quality_poor": True})
         out.append(reason)
     return out
 
@@ -158,7 +161,7 @@ def run_verification(
 
     reasons: list[Reason] = _mrz_reasons(mrz)
     if faces is not None:
-        reasons += _face_reasons(faces)
+        reasons += _face_reasons(faces, mrz)
     t = time.perf_counter()
     registration_checks: dict[str, Any] = {}
     if mrz.valid and mrz.result is not None:

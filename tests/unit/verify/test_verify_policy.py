@@ -70,3 +70,8 @@ def test_policy_file_errors_say_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as err:
         load_policy(tmp_path / "absent.toml")
     assert err.value.code == "policy.not_found"
+
+
+def test_face_mismatch_against_a_poor_document_photo_asks_for_a_retry() -> None:
+    assert decide(ReasonCode.FACE_MISMATCH, conclusive=False) == "rejected"
+    assert decide(ReasonCode.FACE_MISMATCH, conclusive=False, document_quality_poor=True) == "retry"

@@ -1,0 +1,249 @@
+"""End-to-end ``kyc verify`` benchmark on labelled generated cases, with a naive peer pipeline.
+
+Run from the repository root::
+
+    .venv/bin/python -m benchmarks.verify [--count 240] [--seed 20261123] [--peer-every 4] [--no-write]
+
+Cases come from ``samples.cases`` (generated into ``var/cases_<seed>`` once, then reused): genuine,
+transliterated name, someone else's selfie, someone else's name, wrong birth date, expired document,
+tampered MRZ digit, ID photo used as selfie, no face, unreadable document, across the Kazakh,
+Albanian, East-African and passport layouts. The engine runs with models loaded and the clock fixed at
+the generator's date. Writes the ``verify`` section of benchmarks/RESULTS.md and the raw results to
+``var/verify_results.json``.
+
+Peer (on every ``--peer-every``-th case, same images, same run): the obvious pipeline built from the
+named libraries alone — PassportEye reads the MRZ (verified only if it says valid), face_recognition
+compares the faces (HOG, tolerance 0.6), names compared after ``anyascii`` upper-casing as token sets,
+birth date equal; no liveness, no misuse checks, no policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from benchmarks.common import machine, now_utc, pct, write_section
+
+DECISIONS = ("verified", "rejected", "review", "retry")
+#: Categories where verifying would let a wrong person or a bad document through.
+GENUINE = ("genuine", "translit_name")
+STEPS = ("mrz", "faces", "faces.detect_a", "faces.detect_b", "faces.embed", "faces.liveness", "faces.misuse", "checks")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+
+
+def ensure_cases(out: Path, count: int, seed: int) -> list[dict[str, Any]]:
+    index = out / "index.json"
+    if index.exists():
+        data = json.loads(index.read_text(encoding="utf-8"))
+        if data.get("count", 0) >= count and data.get("seed") == seed:
+            return list(data["cases"][:count])
+    from samples.cases import generate_cases
+
+    print(f"generating {count} cases into {out} (seed {seed}) ...")
+    return generate_cases(out, count, seed)
+
+
+def run_engine(cases: list[dict[str, Any]], folder: Path, as_of: str) -> list[dict[str, Any]]:
+    from kyc_engine.engine import VERIFY_STAGES, Engine
+    from kyc_engine.errors import KycError
+    from kyc_engine.imageio import load_image_file
+    from kyc_engine.registration.model import parse_registration
+    from kyc_engine.settings import Settings
+
+    settings = Settings(today=as_of)
+    engine = Engine.from_settings(settings, stages=VERIFY_STAGES)
+    limits = settings.limits
+    out = []
+    with _progress() as bar:
+        task = bar.add_task("kyc verify", total=len(cases))
+        for case in cases:
+            files = case["files"]
+            t0 = time.perf_counter()
+            try:
+                selfie, document = (
+                    load_image_file(folder / files[k], max_bytes=limits.max_upload_bytes, max_pixels=limits.max_pixels)
+                    for k in ("selfie", "document")
+                )
+                registration = parse_registration((folder / files["registration"]).read_bytes(), today=settings.today)
+                report = engine.verify(selfie, document, registration).to_dict()
+            except KycError as err:  # an input error is a result here, not a crash
+                report = {"decision": f"error:{err.code}", "reasons": [], "timings_ms": {}}
+            ms = (time.perf_counter() - t0) * 1000
+            out.append({
+                "id": case["id"], "category": case["category"], "layout": case["layout"],
+                "severity": case["severity"], "expected": case["expected_decision"],
+                "decision": report["decision"], "ms": ms, "timings_ms": report.get("timings_ms", {}),
+                "codes": [r["code"] for r in report["reasons"] if r.get("outcome") != "info"],
+            })  # fmt: skip
+            bar.advance(task)
+    return out
+
+
+def _peer_name_ok(registered: str, surname: str, given: str) -> bool:
+    from anyascii import anyascii
+
+    reg = set(anyascii(registered).upper().replace("-", " ").split())
+    doc = set((surname + " " + given).upper().replace("<", " ").split())
+    return bool(reg) and reg == doc
+
+
+def run_peer(cases: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import face_recognition
+    from passporteye import read_mrz
+
+    out = []
+    with _progress() as bar:
+        task = bar.add_task("peer      ", total=len(cases))
+        for case in cases:
+            files = case["files"]
+            registration = json.loads((folder / files["registration"]).read_text(encoding="utf-8"))
+            t0 = time.perf_counter()
+            try:
+                mrz = read_mrz(str(folder / files["document"]))
+            except Exception:  # the peer crashing counts as not read
+                mrz = None
+            d = mrz.to_dict() if mrz is not None else {}
+            selfie = face_recognition.load_image_file(str(folder / files["selfie"]))
+            document = face_recognition.load_image_file(str(folder / files["document"]))
+            ea = face_recognition.face_encodings(selfie, face_recognition.face_locations(selfie))
+            eb = face_recognition.face_encodings(document, face_recognition.face_locations(document))
+            ms = (time.perf_counter() - t0) * 1000
+            if not d.get("valid") or not ea or not eb:
+                decision = "retry"
+            else:
+                same_face = float(face_recognition.face_distance([ea[0]], eb[0])[0]) <= 0.6
+                birth = str(d.get("date_of_birth", ""))
+                birth_ok = registration["birth_date"].replace("-", "")[2:] == birth
+                name_ok = _peer_name_ok(registration["full_name"], str(d.get("surname", "")), str(d.get("names", "")))
+                decision = "verified" if same_face and birth_ok and name_ok else "rejected"
+            out.append({"id": case["id"], "category": case["category"], "expected": case["expected_decision"],
+                        "decision": decision, "ms": ms})  # fmt: skip
+            bar.advance(task)
+    return out
+
+
+def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(results)
+    correct = sum(r["decision"] == r["expected"] for r in results)
+    attacks = [r for r in results if r["category"] not in GENUINE]
+    genuine = [r for r in results if r["category"] in GENUINE]
+    return {
+        "n": n,
+        "accuracy": correct / n if n else float("nan"),
+        "correct": correct,
+        "attacks": len(attacks),
+        "attacks_verified": sum(r["decision"] == "verified" for r in attacks),
+        "genuine": len(genuine),
+        "genuine_rejected": sum(r["decision"] == "rejected" for r in genuine),
+        "genuine_verified": sum(r["decision"] == "verified" for r in genuine),
+        "p50": pct([r["ms"] for r in results], 50),
+        "p95": pct([r["ms"] for r in results], 95),
+    }
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def render(eng: list[dict[str, Any]], peer: list[dict[str, Any]], args: argparse.Namespace, load: float) -> str:
+    s = summarise(eng)
+    by_cat: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in eng:
+        by_cat[r["category"]].append(r)
+    cat_rows = []
+    for cat, rows in by_cat.items():
+        counts = Counter(r["decision"] for r in rows)
+        codes = Counter(c for r in rows if r["decision"] != r["expected"] for c in r["codes"])
+        cat_rows.append([
+            cat, rows[0]["expected"], f"{sum(r['decision'] == r['expected'] for r in rows)}/{len(rows)}",
+            *(str(counts.get(d, 0)) for d in DECISIONS),
+            ", ".join(f"{c} ×{k}" for c, k in codes.most_common(3)) or "–",
+        ])  # fmt: skip
+    by_layout: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in eng:
+        by_layout[r["layout"]].append(r)
+    layout_rows = [[lay, f"{sum(r['decision'] == r['expected'] for r in rows)}/{len(rows)}"]
+                   for lay, rows in sorted(by_layout.items())]  # fmt: skip
+    step_rows = [[step, f"{pct([r['timings_ms'].get(step, 0.0) for r in eng], 50):.0f}",
+                  f"{pct([r['timings_ms'].get(step, 0.0) for r in eng], 95):.0f}"] for step in STEPS]  # fmt: skip
+    step_rows.append(["**verify, end to end (load + decode + all stages)**", f"{s['p50']:.0f}", f"{s['p95']:.0f}"])
+    text = f"""## End-to-end `kyc verify` (issue 5)
+
+Measured {now_utc()} on {machine()}; 1-min load average {load:.1f} at the start.
+Rerun: `.venv/bin/python -m benchmarks.verify --count {args.count} --seed {args.seed} --peer-every {args.peer_every}`
+(cases from `python -m samples.cases`, clock fixed at the generator's 2026-11-01, default policy).
+
+**Decision accuracy {100 * s['accuracy']:.1f} %** ({s['correct']}/{s['n']}); attack or mismatch cases verified:
+**{s['attacks_verified']}/{s['attacks']}**; genuine (incl. transliterated names) rejected:
+**{s['genuine_rejected']}/{s['genuine']}** ({100 * s['genuine_rejected'] / max(1, s['genuine']):.1f} %), verified
+{s['genuine_verified']}/{s['genuine']}; the rest of the genuine cases went to review or retry.
+
+{_table(["category", "expected", "right", *DECISIONS, "reasons when wrong (top 3)"], cat_rows)}
+
+Per layout: {", ".join(f"{a} {b}" for a, b in layout_rows)}.
+
+### Per-stage time (ms, models loaded, 1600×1200 inputs)
+
+{_table(["stage", "p50", "p95"], step_rows)}
+"""
+    if peer:
+        p = summarise(peer)
+        same = {r["id"] for r in peer}
+        e = summarise([r for r in eng if r["id"] in same])
+        text += f"""
+### Against the naive peer pipeline (same {p['n']} cases: every {args.peer_every}th)
+
+PassportEye MRZ + face_recognition (HOG, 0.6) + exact token-set name and birth-date comparison, no liveness,
+no misuse checks (the module docstring has the rules).
+
+{_table(["", "decision accuracy", "attacks verified", "genuine rejected", "p50 ms", "p95 ms"], [
+    ["kyc_engine", f"{100 * e['accuracy']:.1f} %", f"{e['attacks_verified']}/{e['attacks']}",
+     f"{e['genuine_rejected']}/{e['genuine']}", f"{e['p50']:.0f}", f"{e['p95']:.0f}"],
+    ["peer", f"{100 * p['accuracy']:.1f} %", f"{p['attacks_verified']}/{p['attacks']}",
+     f"{p['genuine_rejected']}/{p['genuine']}", f"{p['p50']:.0f}", f"{p['p95']:.0f}"],
+])}
+
+Speed ratio at p50 (peer / engine): **{p['p50'] / e['p50']:.1f}×**, while the engine also runs liveness and
+misuse checks.
+"""  # fmt: skip
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=240)
+    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--peer-every", type=int, default=4, help="run the peer on every n-th case (0: never)")
+    parser.add_argument("--cases", type=Path, default=None, help="case folder (default var/cases_<seed>)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    args = parser.parse_args(argv)
+
+    folder = args.cases or Path("var") / f"cases_{args.seed}"
+    cases = ensure_cases(folder, args.count, args.seed)
+    as_of = json.loads((folder / "index.json").read_text(encoding="utf-8"))["as_of"]
+    load = os.getloadavg()[0]
+    eng = run_engine(cases, folder, as_of)
+    peer = run_peer(cases[:: args.peer_every], folder) if args.peer_every else []
+    Path("var/verify_results.json").write_text(json.dumps({"engine": eng, "peer": peer}, indent=1))
+    text = render(eng, peer, args, load)
+    print(text)
+    if not args.no_write:
+        write_section("verify", text)
+
+
+if __name__ == "__main__":
+    main()
