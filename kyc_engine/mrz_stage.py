@@ -18,10 +18,11 @@ import numpy as np
 from .detect.document import DocumentDetection, DocumentDetector
 from .detect.mrz_band import bottom_lines, tighten
 from .imageio import LoadedImage, downscale
+from .mrz.countries import COUNTRY_CODES
 from .mrz.national import apply_national_format
 from .mrz.ocrline import OcrLine
 from .mrz.parse import MrzResult, empty_result, parse_mrz
-from .mrz.repair import decode_mrz
+from .mrz.repair import DOCUMENT_KINDS, decode_mrz
 from .ocr.mrz_ocr import MrzRecognizer
 from .quality import QualityThresholds, assess_image, assess_region, document_cut_off
 from .reasons import Reason, ReasonCode
@@ -53,9 +54,9 @@ SETTLED_ALTERNATIVE = 0.05
 def prepare_crop(grey: np.ndarray, variant: str) -> np.ndarray:
     """The crop as Tesseract should see it for one reading ``variant``."""
     if variant == "adaptive":
-        return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 15)
+        return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 17, 15)
     if variant == "sharp":  # unsharp mask at about a stroke's width: blurred strokes regain their gaps
-        return cv2.addWeighted(grey, 2.5, cv2.GaussianBlur(grey, (0, 0), 3.0), -1.5, 0)
+        return cv2.addWeighted(grey, 2.5, cv2.GaussianBlur(grey, (0, 0), 1.5), -1.5, 0)
     return grey
 
 
@@ -216,7 +217,8 @@ class MrzStage:
 
     def _ambiguity_check(self, best: MrzResult, lines: list[OcrLine]) -> MrzResult:
         """Not valid if an OCR alternative (confidence >= AMBIGUOUS_ALTERNATIVE) at some position would give
-        another valid MRZ with different non-name fields: the check digits cannot tell those readings apart."""
+        another valid, plausible MRZ (known document kind and country codes) with different non-name
+        fields: the check digits cannot tell those readings apart."""
         today = self.today()
         by_text = {line.text: line for line in lines}
         for i, text in enumerate(best.lines):
@@ -230,7 +232,7 @@ class MrzStage:
                     changed = list(best.lines)
                     changed[i] = text[:pos] + char + text[pos + 1 :]
                     rival = parse_mrz(changed, today=today)
-                    if rival.valid and _data_differences(best, rival):
+                    if rival.valid and _plausible(rival, best) and _data_differences(best, rival):
                         note = f"line {i} pos {pos}: {text[pos]!r} or {char!r} ({conf:.2f}) both pass the check digits"
                         return replace(best, valid=False, warnings=(*best.warnings, note))
         return best
@@ -307,6 +309,18 @@ class MrzStage:
 def _data_differences(a: MrzResult, b: MrzResult) -> list[str]:
     """Fields other than the names on which two readings differ."""
     return [k for k in a.fields if k not in NAME_FIELDS and a.fields[k] != b.fields.get(k)]
+
+
+def _plausible(rival: MrzResult, best: MrzResult) -> bool:
+    """Whether a rival reading could be a real MRZ as far as ``best`` is: a document code that starts
+    with an ICAO document kind, and country codes that exist (where ``best``'s do)."""
+    code = rival.fields.get("document_code") or ""
+    if code[:1] not in DOCUMENT_KINDS and (best.fields.get("document_code") or "")[:1] in DOCUMENT_KINDS:
+        return False
+    for key in ("issuing_country", "nationality"):
+        if best.fields.get(key) in COUNTRY_CODES and rival.fields.get(key) not in COUNTRY_CODES:
+            return False
+    return True
 
 
 def _settled(result: MrzResult, lines: list[OcrLine]) -> bool:

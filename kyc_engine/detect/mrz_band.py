@@ -422,11 +422,20 @@ def flatten(grey: np.ndarray, char_height: float) -> np.ndarray:
     return cv2.convertScaleAbs(flat, alpha=255 / max(250 - lo, 1), beta=-lo * 255 / max(250 - lo, 1))
 
 
-def tighten(grey: np.ndarray, char_height: float, lines: int | None = None) -> TightCrop:
+#: Capital height (px) of the crops handed to Tesseract. The ``mrz`` model scales each line to its own
+#: input height anyway; on 148 generated photos 17 px read as well as 34 px (136 vs 133 MRZs right in
+#: one reading) in 75-80 % of the CPU time.
+OCR_CHAR_HEIGHT = 17.0
+
+
+def tighten(
+    grey: np.ndarray, char_height: float, lines: int | None = None, out_char_height: float = OCR_CHAR_HEIGHT
+) -> TightCrop:
     """Cut a horizontal MRZ crop (capitals ~``char_height`` px) down to its last ``lines`` text lines
     (2 or 3 when ``None``: those that look most like an MRZ), found in the row profile of the print,
-    and to the print's extent along them; flattened (:func:`flatten`) and padded white. When no line is
-    found the whole crop is returned, flattened, with ``score`` 0."""
+    and to the print's extent along them; flattened (:func:`flatten`), padded white and scaled to
+    capitals of ``out_char_height`` px. When no line is found the whole crop is returned, flattened
+    and scaled, with ``score`` 0."""
     flat = flatten(grey, char_height)
     ink = (flat < 128).astype(np.uint8)
     h, w = ink.shape
@@ -449,17 +458,24 @@ def tighten(grey: np.ndarray, char_height: float, lines: int | None = None) -> T
             score = _lines_score(group, char_height, w)
             if score > best[0]:
                 best = (score, group)
+    k = out_char_height / char_height
     if not best[1]:
-        return TightCrop(
-            cv2.copyMakeBorder(flat, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255,)), (), 0.0
-        )
+        whole = cv2.copyMakeBorder(flat, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(255,))
+        return TightCrop(_scaled(whole, k), (), 0.0)
     group = best[1]
     top, bottom = max(0, group[0][0][0] - pad), min(h, group[-1][0][1] + pad)
     left, right = max(0, min(e[0] for _, e in group) - pad), min(w, max(e[1] for _, e in group) + pad)
     crop = cv2.copyMakeBorder(
         flat[top:bottom, left:right], pad // 2, pad // 2, pad, pad, cv2.BORDER_CONSTANT, value=(255,)
     )
-    return TightCrop(crop, tuple(r for r, _ in group), best[0])
+    return TightCrop(_scaled(crop, k), tuple(r for r, _ in group), best[0])
+
+
+def _scaled(image: np.ndarray, k: float) -> np.ndarray:
+    if abs(k - 1) < 0.05:
+        return image
+    size = (max(1, round(image.shape[1] * k)), max(1, round(image.shape[0] * k)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC)
 
 
 def _extent(ink: np.ndarray, char_height: float) -> tuple[int, int]:
