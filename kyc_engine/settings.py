@@ -56,11 +56,15 @@ class ServiceSettings(BaseModel):
     blob_dir: Path = Field(Path("var/blobs"), description="Encrypted, content-addressed image store.")
     blob_key: SecretStr | None = Field(
         None,
-        description="Fernet key (urlsafe base64, 32 bytes) encrypting images and registration data at rest. "
+        description="AES-256-GCM key (32 bytes, urlsafe base64; a Fernet key works) encrypting images and "
+        "registration data at rest. "
         "Unset: a development key is generated into var/dev-blob.key with a loud warning.",
     )
     retention_days: int = Field(30, description="`kyc purge` erases verifications older than this.")
     rate_limit_per_minute: int = Field(120, description="Requests per API key per minute (0 = no limit).")
+    auth_cache_s: float = Field(
+        30, description="The API remembers a valid key this long (a revoked key lingers at most this long)."
+    )
     max_request_bytes: int = Field(
         80 * 1024 * 1024, description="Largest accepted request body; larger ones get 413 before parsing."
     )
@@ -73,6 +77,9 @@ class ServiceSettings(BaseModel):
         60, description="A 'queued' verification older than this whose rq job is gone is re-enqueued."
     )
     reconcile_interval_s: float = Field(15, description="How often each worker runs the reconciler.")
+    worker_nice: int = Field(
+        10, description="`kyc worker` lowers its CPU priority by this much so the API stays responsive."
+    )
     webhook_poll_s: float = Field(2, description="How often each worker looks for due webhook deliveries.")
     webhook_timeout_s: float = Field(10, description="HTTP timeout of one webhook attempt.")
     webhook_backoff_s: float = Field(30, description="First retry delay; doubles per attempt.")

@@ -17,6 +17,7 @@ from ..errors import KycError
 from ..settings import Settings, get_settings
 from ..worker.runtime import Runtime
 from . import errors
+from .deps import AuthCache
 from .limits import BodyLimit, RateLimiter
 from .metrics import KycCollector
 from .routes import health, verifications
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.limiter = RateLimiter(
             rt.redis, settings.service.rate_limit_per_minute, settings.service.queue_name
         )
+        app.state.auth_cache = AuthCache(settings.service.auth_cache_s)
         app.state.models_status = _models_status(settings)
         registry = CollectorRegistry()
         registry.register(KycCollector(rt))

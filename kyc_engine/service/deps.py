@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -12,6 +13,31 @@ from ..store.db import transient_db
 from ..worker.runtime import Runtime
 from .errors import ApiError
 from .limits import RateLimiter
+
+
+class AuthCache:
+    """Valid keys seen in the last ``ttl_s`` seconds (by hash), sparing a database round trip per request.
+
+    A revoked key keeps working in this process for at most ``ttl_s`` seconds; unknown keys are never
+    cached (so a new key works at once)."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, tuple[str, str]]] = {}
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        hit = self._entries.get(repo.hash_key(key))
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, key: str, value: tuple[str, str]) -> None:
+        if self.ttl_s <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[repo.hash_key(key)] = (time.monotonic() + self.ttl_s, value)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -36,8 +62,13 @@ def get_caller(
         key = authorization[7:].strip()
     if not key:
         raise ApiError(401, "auth.missing_key", "Send the API key as `Authorization: Bearer <key>`.")
-    with rt.session() as s, transient_db():
-        found = repo.authenticate(s, key)
+    cache: AuthCache = request.app.state.auth_cache
+    found = cache.get(key)
+    if found is None:
+        with rt.session() as s, transient_db():
+            found = repo.authenticate(s, key)
+        if found is not None:
+            cache.put(key, found)
     if found is None:
         raise ApiError(401, "auth.invalid_key", "The API key is not valid.")
     limiter: RateLimiter = request.app.state.limiter

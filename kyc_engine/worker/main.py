@@ -49,6 +49,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """Migrate, preload the Engine, then work the queue until SIGTERM/SIGINT (or empty, with ``burst``)."""
     from ..engine import VERIFY_STAGES, Engine
 
+    if settings.service.worker_nice > 0:
+        # verification is batch work; the API answering submissions in milliseconds matters more
+        os.nice(settings.service.worker_nice)
     migrate(settings.service.database_url)
     started = time.perf_counter()
     engine = Engine.from_settings(settings, stages=VERIFY_STAGES)

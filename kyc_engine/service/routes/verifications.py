@@ -15,7 +15,6 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...errors import InputError, KycError
-from ...imageio import load_image
 from ...registration.model import parse_registration
 from ...store import repo
 from ...store.db import transient_db
@@ -24,6 +23,7 @@ from ...worker.runtime import Runtime
 from ..deps import Caller, CallerDep, RuntimeDep
 from ..errors import ApiError
 from ..schemas import ERRORS, Submitted, VerificationOut, VerificationPage
+from ..uploads import probe_image
 
 router = APIRouter(prefix="/v1", tags=["verifications"])
 
@@ -156,7 +156,7 @@ def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | Non
     parse_registration(fields["registration"], today=settings.current_date())
     for key in IMAGE_PARTS:
         if key in fields:
-            load_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
+            probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
                        max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
     blobs = {key: rt.blobs.put(caller.tenant_id, fields[key]) for key in IMAGE_PARTS if key in fields}
     v = Verification(

@@ -1,0 +1,260 @@
+"""Load benchmark of the HTTP service: N submissions from C concurrent clients over loopback, with 1 and
+then 2 `kyc worker` processes; counts lost / duplicated verifications and 5xx answers, measures submit
+latency and completion throughput.
+
+Everything is real: `kyc serve` (uvicorn) and `kyc worker` subprocesses, PostgreSQL and Redis on
+localhost, a fresh database and queue per run (dropped afterwards). Cases are generated Kazakh ID card
+photos with a real selfie of the portrait's person (needs ../shared).
+
+    .venv/bin/python -m benchmarks.load --count 300 --clients 20 --workers 1,2
+    .venv/bin/python -m benchmarks.load --count 40 --clients 20 --workers 2 --no-write   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import cv2
+import httpx
+import psycopg
+from cryptography.fernet import Fernet
+
+from benchmarks.common import machine, now_utc, pct, write_section
+
+REPO = Path(__file__).resolve().parents[1]
+FACES = REPO.parent / "shared" / "faces"
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+def make_cases(tmp: Path, n: int, seed: int) -> list[dict[str, Any]]:
+    from samples.generate import generate_set
+
+    cases = []
+    for i in range(n):
+        photo = generate_set(tmp / f"c{i}", 1, seed + i, layouts=["kaz_id"], severity_mix={"clean": 1.0})[0]
+        truth = json.loads(photo.with_suffix(".json").read_text())
+        source = Path(truth["portrait"]["source"])
+        other = next(p for p in sorted((FACES / source.parent).glob("*.jpg")) if p.name != source.name)
+        img = cv2.imread(str(other))
+        scale = 1000 / max(img.shape[:2])
+        selfie = cv2.imencode(".jpg", cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))[1]
+        h = truth["holder"]
+        reg = {"full_name": f"{h['given_names_viz']} {h['surname_viz']}", "birth_date": h["birth_date"],
+               "id_number": h["iin"], "country": "KAZ", "sex": h["sex"]}  # fmt: skip
+        # the multipart body is encoded once per case so the 20 client threads cost the box little CPU
+        request = httpx.Request("POST", "http://x/", data={"registration": json.dumps(reg)},
+                                files={"selfie": ("s.jpg", selfie.tobytes(), "image/jpeg"),
+                                       "document": ("d.jpg", photo.read_bytes(), "image/jpeg")})  # fmt: skip
+        cases.append({"body": request.read(), "content_type": request.headers["Content-Type"]})
+    return cases
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Stack:
+    """A database, a queue, `kyc serve` and k workers."""
+
+    def __init__(self, tmp: Path, label: str) -> None:
+        self.db = f"kyc_bench_{label}_{os.getpid()}"
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.db}"')
+        self.port = free_port()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KYC_")}
+        self.env.update({
+            "KYC_TODAY": "2026-11-01",
+            "KYC_SERVICE__DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.db}",
+            "KYC_SERVICE__QUEUE_NAME": f"kyc-bench-{uuid.uuid4().hex[:8]}",
+            "KYC_SERVICE__BLOB_DIR": str(tmp / f"blobs-{label}"),
+            "KYC_SERVICE__BLOB_KEY": Fernet.generate_key().decode(),
+            "KYC_SERVICE__RATE_LIMIT_PER_MINUTE": "0",
+        })  # fmt: skip
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.logs = tmp
+        kyc = [sys.executable, "-m", "kyc_engine.cli"]
+        out = subprocess.run([*kyc, "tenant", "create", "bench"], env=self.env, cwd=REPO, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        self.key = json.loads(out.stdout)["api_key"]
+        self._spawn([*kyc, "serve", "--port", str(self.port)], "serve")
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.kyc = kyc
+
+    def _spawn(self, cmd: list[str], name: str) -> None:
+        log = (self.logs / f"{name}-{len(self.procs)}.log").open("wb")
+        self.procs.append(subprocess.Popen(cmd, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT))
+
+    def start_workers(self, k: int) -> None:
+        for _ in range(k):
+            self._spawn([*self.kyc, "worker"], "worker")
+
+    def sql(self, query: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(f"{PG}/{self.db}") as conn:
+            return list(conn.execute(query).fetchall())
+
+    def close(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+
+
+def submit_all(stack: Stack, cases: list[dict[str, Any]], count: int, clients: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: list[int] = []
+    ids: list[str] = []
+    lock = threading.Lock()
+    todo = iter(range(count))
+
+    def client() -> None:
+        with httpx.Client(base_url=stack.url, headers={"Authorization": f"Bearer {stack.key}"}, timeout=60) as c:
+            while True:
+                with lock:
+                    i = next(todo, None)
+                if i is None:
+                    return
+                case = cases[i % len(cases)]
+                t = time.perf_counter()
+                r = c.post("/v1/verifications", content=case["body"],
+                           headers={"Content-Type": case["content_type"], "Idempotency-Key": f"load-{i}"})  # fmt: skip
+                ms = (time.perf_counter() - t) * 1000
+                with lock:
+                    latencies.append(ms)
+                    statuses.append(r.status_code)
+                    if r.status_code == 202:
+                        ids.append(r.json()["id"])
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"latencies": latencies, "statuses": statuses, "ids": ids, "submit_s": time.perf_counter() - started}
+
+
+def run(workers: int, cases: list[dict[str, Any]], count: int, clients: int, tmp: Path, timeout: float) -> dict[str, Any]:
+    stack = Stack(tmp, f"w{workers}")
+    try:
+        stack.start_workers(workers)
+        time.sleep(3)  # let the workers load the engine, so throughput measures steady state
+        sub = submit_all(stack, cases, count, clients)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            open_ = stack.sql("SELECT count(*) FROM verifications WHERE status IN ('queued', 'processing')")[0][0]
+            if open_ == 0:
+                break
+            time.sleep(1)
+        rows = stack.sql(
+            "SELECT status, count(*), min(created_at), max(completed_at), max(attempts) FROM verifications GROUP BY status"
+        )
+        by_status = {r[0]: r[1] for r in rows}
+        first = min(r[2] for r in rows)
+        last = max((r[3] for r in rows if r[3] is not None), default=first)
+        done = by_status.get("completed", 0) + by_status.get("failed", 0)
+        dup = stack.sql(
+            "SELECT count(*) FROM (SELECT verification_id FROM audit_log WHERE action IN "
+            "('verification.completed', 'verification.failed') GROUP BY verification_id HAVING count(*) > 1) d"
+        )[0][0]
+        total_rows = sum(by_status.values())
+        decisions = dict(stack.sql("SELECT decision, count(*) FROM results GROUP BY decision"))
+        span_s = (last - first).total_seconds()
+        return {
+            "workers": workers,
+            "submitted": len(sub["ids"]),
+            "unique_ids": len(set(sub["ids"])),
+            "rows": total_rows,
+            "done": done,
+            "lost": count - done,
+            "duplicated": dup + (len(sub["ids"]) - len(set(sub["ids"]))) + max(0, total_rows - count),
+            "5xx": sum(1 for s in sub["statuses"] if s >= 500),
+            "non_202": sum(1 for s in sub["statuses"] if s != 202),
+            "p50": pct(sub["latencies"], 50),
+            "p95": pct(sub["latencies"], 95),
+            "max": max(sub["latencies"]),
+            "submit_s": sub["submit_s"],
+            "per_min": done / span_s * 60 if span_s > 0 else float("nan"),
+            "span_s": span_s,
+            "by_status": by_status,
+            "decisions": decisions,
+        }
+    finally:
+        stack.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=300)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--workers", default="1,2", help="comma-separated worker counts to run, e.g. 1,2")
+    ap.add_argument("--cases", type=int, default=10, help="distinct generated cases, cycled")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds to wait for completion per run")
+    ap.add_argument("--no-write", action="store_true", help="print only; do not update RESULTS.md")
+    args = ap.parse_args()
+    if not FACES.exists():
+        sys.exit(f"{FACES} is absent: the load benchmark needs ../shared (faces and models)")
+    with tempfile.TemporaryDirectory(prefix="kyc-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        cases = make_cases(tmp, args.cases, args.seed)
+        load = os.getloadavg()[0]
+        results = []
+        for k in (int(x) for x in args.workers.split(",")):
+            r = run(k, cases, args.count, args.clients, tmp, args.timeout)
+            print(json.dumps(r, default=str))
+            results.append(r)
+    rows = "\n".join(
+        f"| {r['workers']} | {r['count'] if 'count' in r else args.count} | {r['done']} | {r['lost']} | {r['duplicated']} "
+        f"| {r['5xx']} | {r['p50']:.0f} / {r['p95']:.0f} / {r['max']:.0f} | {r['submit_s']:.1f} | {r['span_s']:.0f} "
+        f"| {r['per_min']:.1f} | {', '.join(f'{k} {v}' for k, v in sorted(r['decisions'].items()))} |"
+        for r in results
+    )
+    text = f"""## Service: load over loopback (issue 6)
+
+Measured {now_utc()} on {machine()}; load average {load:.1f} at the start.
+Rerun: `.venv/bin/python -m benchmarks.load --count {args.count} --clients {args.clients} --workers {args.workers}`.
+Set-up: `kyc serve` (uvicorn, one process) + k `kyc worker` processes (rq SimpleWorker, engine preloaded),
+PostgreSQL and Redis on localhost, a fresh database per run. {args.count} multipart submissions (selfie ~0.1 MB,
+generated 1600×1200 Kazakh ID card photo) from {args.clients} concurrent HTTP clients, cycling {args.cases}
+distinct cases, each with its own Idempotency-Key. Workers were started (engine loaded) before the first
+submission; submissions run while the workers are busy, on the same 2 cores.
+Lost = submitted but not completed/failed at the end; duplicated = a second completion record, a second row
+for an idempotency key or a repeated id.
+
+| workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | all submitted in s | first submit → last completion s | verifications/min | decisions |
+|---|---|---|---|---|---|---|---|---|---|---|
+{rows}
+"""
+    print(text)
+    if not args.no_write:
+        write_section("service", text)
+
+
+if __name__ == "__main__":
+    main()
