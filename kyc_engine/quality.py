@@ -257,11 +257,18 @@ def measure_blur(
     """Estimated blur sigma (working px) of the image, or inside ``region`` (quad or (x, y, w, h) box)."""
     t = thresholds or QualityThresholds()
     if region is None:
-        grey = _shrink(_grey(bgr), t.work_side_px)
-        mask, scale = np.ones(grey.shape, bool), min(1.0, t.work_side_px / max(bgr.shape[:2]))
-    else:
-        grey, local, scale = _work_crop(_grey(bgr), _as_polygon(region), t.work_side_px)
-        mask = _mask(grey.shape, local)
+        return _image_blur(
+            _shrink(_grey(bgr), t.work_side_px), min(1.0, t.work_side_px / max(bgr.shape[:2])), t
+        )
+    grey, local, scale = _work_crop(_grey(bgr), _as_polygon(region), t.work_side_px)
+    return _blur_metric(grey, _mask(grey.shape, local), scale, name, t)
+
+
+def _image_blur(small_grey: np.ndarray, scale: float, t: QualityThresholds) -> Metric:
+    return _blur_metric(small_grey, np.ones(small_grey.shape, bool), scale, "image", t)
+
+
+def _blur_metric(grey: np.ndarray, mask: np.ndarray, scale: float, name: str, t: QualityThresholds) -> Metric:
     value, detail = _blur_sigma(grey, mask, t.blur_min_edges)
     passed = value is not None and value <= t.blur_max_sigma_px
     return Metric(
@@ -304,10 +311,25 @@ def measure_glare(
 def measure_darkness(bgr: np.ndarray, thresholds: QualityThresholds | None = None) -> Metric:
     """Mean luminance (0-255) of the whole image; the 95th percentile is kept as evidence."""
     t = thresholds or QualityThresholds()
-    grey = _shrink(_grey(bgr), t.work_side_px)
-    mean = round(float(grey.mean()), 2)
-    detail = {"p95_luminance": float(np.percentile(grey, 95))}
+    return _darkness(_shrink(_grey(bgr), t.work_side_px), t)
+
+
+def _darkness(small_grey: np.ndarray, t: QualityThresholds) -> Metric:
+    mean = round(float(small_grey.mean()), 2)
+    detail = {"p95_luminance": _percentile_u8(small_grey, 95)}
     return Metric("mean_luminance", mean, t.dark_min_mean, mean >= t.dark_min_mean, "image", detail)
+
+
+def _percentile_u8(grey: np.ndarray, q: float) -> float:
+    """``np.percentile(grey, q)`` (linear interpolation) of a uint8 image from its histogram: no sort."""
+    counts = np.cumsum(np.bincount(grey.ravel(), minlength=256))
+    rank = q / 100 * (int(counts[-1]) - 1)
+    lo, hi = int(np.floor(rank)), int(np.ceil(rank))
+    v_lo, v_hi = (
+        int(np.searchsorted(counts, lo, side="right")),
+        int(np.searchsorted(counts, hi, side="right")),
+    )
+    return float(v_lo + (v_hi - v_lo) * (rank - lo))
 
 
 def measure_size(bgr: np.ndarray, thresholds: QualityThresholds | None = None) -> Metric:
@@ -328,7 +350,9 @@ def measure_size(bgr: np.ndarray, thresholds: QualityThresholds | None = None) -
 def assess_image(bgr: np.ndarray, thresholds: QualityThresholds | None = None) -> QualityReport:
     """Whole-image checks: size, darkness, blur. Example: ``assess_image(bgr).reasons``."""
     t = thresholds or QualityThresholds()
-    return QualityReport("image", (measure_size(bgr, t), measure_darkness(bgr, t), measure_blur(bgr, t)))
+    small = _shrink(_grey(bgr), t.work_side_px)  # one working copy for darkness and blur
+    scale = min(1.0, t.work_side_px / max(bgr.shape[:2]))
+    return QualityReport("image", (measure_size(bgr, t), _darkness(small, t), _image_blur(small, scale, t)))
 
 
 def assess_region(

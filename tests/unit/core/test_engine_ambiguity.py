@@ -50,7 +50,9 @@ def test_national_format_repairs_a_check_blind_letter() -> None:
     from kyc_engine.mrz.checksum import check_digit
     from kyc_engine.mrz.national import apply_national_format
 
-    line1 = "IDALB4745305758J4610533SM<<<<<"  # true personal number J46105338M: 'S' and '8' share a check value
+    line1 = (
+        "IDALB4745305758J4610533SM<<<<<"  # true personal number J46105338M: 'S' and '8' share a check value
+    )
     line2 = "9411058F2803043ALB<<<<<<<<<<<"
     line2 += check_digit(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
     line3 = "GJONI<<ENKELEJDA<BORA<<<<<<<<<"
@@ -61,3 +63,27 @@ def test_national_format_repairs_a_check_blind_letter() -> None:
     assert [(r.line, r.pos, r.from_char, r.to_char) for r in fixed.repairs] == [(0, 23, "S", "8")]
     other = parse_mrz([line1.replace("ALB", "UTO"), line2.replace("ALB", "UTO"), line3], today=TODAY)
     assert apply_national_format(other, today=TODAY) is other
+
+
+def test_an_alternative_giving_an_unknown_country_is_no_rival(engine: Engine) -> None:
+    result = parse_mrz([LINE1, LINE2], today=TODAY)
+    # nationality 'UTO' -> 'UDO' keeps every check digit (none covers the nationality) but is no country
+    checked = engine.mrz._ambiguity_check(result, [ocr(LINE1), ocr(LINE2, {11: (("D", 0.6),)})])
+    assert checked.valid
+    # an alternative document kind that ICAO does not know ('L' for 'P') is no rival either
+    checked = engine.mrz._ambiguity_check(result, [ocr(LINE1, {0: (("L", 0.7),)}), ocr(LINE2)])
+    assert checked.valid
+
+
+def test_only_a_settled_reading_skips_the_second_reading() -> None:
+    from kyc_engine.mrz_stage import _settled
+
+    result = parse_mrz([LINE1, LINE2], today=TODAY)
+    assert _settled(result, [ocr(LINE1), ocr(LINE2)])
+    assert not _settled(result, [ocr(LINE1), ocr(LINE2, {5: (("S", 0.06),)})])  # an alternative
+    unsure = OcrLine(
+        LINE2, tuple(0.9 if i == 3 else 0.99 for i in range(len(LINE2))), tuple(() for _ in LINE2)
+    )
+    assert not _settled(result, [ocr(LINE1), unsure])  # a character under 0.95
+    assert not _settled(result, [ocr(LINE1), OcrLine(LINE2)])  # no evidence
+    assert not _settled(result, [ocr(LINE1)])  # a line that OCR did not read as reported

