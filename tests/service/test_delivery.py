@@ -1,0 +1,141 @@
+"""Worker-side pieces in-process against real PostgreSQL/Redis, no models needed: the claim state machine,
+TransientError on a database outage, webhook back-off and giving up, signatures, chunked body limits."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from kyc_engine.errors import TransientError
+from kyc_engine.settings import Settings
+from kyc_engine.store import repo
+from kyc_engine.store.models import WebhookDelivery
+from kyc_engine.worker import jobs
+from kyc_engine.worker.runtime import Runtime, set_runtime
+from kyc_engine.worker.signing import sign, verify_signature
+from kyc_engine.worker.webhooks import backoff_s, deliver_due
+from tests.service.conftest import Deployment, auth, submission
+
+
+@pytest.fixture(scope="module")
+def acme(deployment: Deployment) -> dict[str, Any]:
+    t = deployment.tenant("acme")
+    return {"headers": auth(t.api_key), "tenant": t}
+
+
+def submit(d: Deployment, headers: dict, **extra: str) -> str:
+    r = d.client.post("/v1/verifications", headers=headers, **submission(**extra))
+    assert r.status_code == 202, r.text
+    return str(r.json()["id"])
+
+
+def test_only_one_claim_wins_and_a_silent_worker_loses_its_claim(deployment: Deployment, acme: dict) -> None:
+    vid = submit(deployment, acme["headers"])
+    with deployment.rt.session() as s:
+        first = repo.claim(s, vid, stale_after_s=60)
+        assert first is not None
+        assert repo.claim(s, vid, stale_after_s=60) is None  # owned by a live worker
+        assert repo.claim(s, vid, stale_after_s=0) is not None  # its worker went silent: taken over
+        report = {"decision": "review", "reasons": [], "timings_ms": {}}
+        assert not repo.finish(s, vid, first, report=report, error=None, webhook_payload=None)  # superseded
+    got = deployment.client.get(f"/v1/verifications/{vid}", headers=acme["headers"]).json()
+    assert got["status"] == "processing"
+
+
+def test_a_database_outage_is_a_transient_error_for_rq_to_retry(deployment: Deployment, acme: dict) -> None:
+    vid = submit(deployment, acme["headers"])
+    down = deployment.settings.service.model_copy(update={"database_url": "postgresql+psycopg://postgres@127.0.0.1:1/x"})
+    rt = Runtime.build(Settings(today=deployment.settings.today, service=down), pool_size=1)
+    set_runtime(rt)
+    try:
+        with pytest.raises(TransientError):
+            jobs.process_verification(vid)
+    finally:
+        set_runtime(None)
+        rt.close()
+    got = deployment.client.get(f"/v1/verifications/{vid}", headers=acme["headers"]).json()
+    assert got["status"] == "queued"  # untouched: the retry (or the reconciler) will process it
+
+
+def test_backoff_keeps_retrying_for_more_than_24_hours() -> None:
+    svc = Settings().service
+    elapsed, attempts = 0.0, 1
+    while elapsed <= svc.webhook_retry_hours * 3600:
+        elapsed += backoff_s(attempts, svc.webhook_backoff_s, svc.webhook_max_backoff_s)
+        attempts += 1
+    assert svc.webhook_retry_hours >= 24 and attempts > 20
+    assert backoff_s(1, 30, 3600) < 40 and 3000 < backoff_s(30, 30, 3600) < 4000
+
+
+class Failing:
+    def __init__(self) -> None:
+        self.calls = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers["Content-Length"]))
+                outer.calls += 1
+                self.send_response(503)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def failing() -> Iterator[Failing]:
+    f = Failing()
+    yield f
+    f.server.shutdown()
+
+
+def test_failed_attempts_are_rescheduled_then_given_up(deployment: Deployment, acme: dict, failing: Failing) -> None:
+    vid = submit(deployment, acme["headers"], callback_url=failing.url)
+    with deployment.rt.session() as s:
+        token = repo.claim(s, vid, 60)
+        assert token is not None
+        assert repo.finish(s, vid, token, report={"decision": "review", "reasons": [], "timings_ms": {}},
+                           error=None, webhook_payload=b'{"id": "x"}')  # fmt: skip
+    assert deliver_due(deployment.rt) >= 1 and failing.calls == 1
+    with deployment.rt.session() as s:
+        d = s.query(WebhookDelivery).filter_by(verification_id=vid).one()
+        assert d.status == "pending" and d.attempts == 1 and d.attempt_log[0]["status_code"] == 503
+        assert d.next_attempt_at > datetime.now(UTC)
+        s.execute(update(WebhookDelivery).where(WebhookDelivery.id == d.id).values(
+            created_at=datetime.now(UTC) - timedelta(hours=27), next_attempt_at=datetime.now(UTC)))  # fmt: skip
+        s.commit()
+    deliver_due(deployment.rt)
+    with deployment.rt.session() as s:
+        d = s.query(WebhookDelivery).filter_by(verification_id=vid).one()
+        assert d.status == "failed" and d.attempts == 2 and failing.calls == 2
+
+
+def test_signatures() -> None:
+    header = sign(b"s3cret", b'{"a":1}', timestamp=1_700_000_000)
+    assert verify_signature(b"s3cret", header, b'{"a":1}', now=1_700_000_100)
+    assert not verify_signature(b"s3cret", header, b'{"a":2}', now=1_700_000_100)
+    assert not verify_signature(b"s3cret", header, b'{"a":1}', now=1_700_001_000)  # too old: replay
+    assert not verify_signature(b"s3cret", "garbage", b"")
+
+
+def test_a_chunked_body_over_the_limit_is_413(deployment: Deployment, acme: dict) -> None:
+    limit = deployment.settings.service.max_request_bytes
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(limit // 1_000_000 + 2):
+            yield b"x" * 1_000_000
+
+    r = deployment.client.post("/v1/verifications", content=chunks(),
+                               headers={**acme["headers"], "Content-Type": "multipart/form-data; boundary=zz"})  # fmt: skip
+    assert r.status_code == 413 and r.json()["code"] == "input.request_too_large"
