@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from redis.exceptions import RedisError
+from rq.timeouts import JobTimeoutException
 from sqlalchemy.exc import OperationalError
 
 from ..errors import KycError, TransientError
@@ -84,6 +85,10 @@ def process_verification(verification_id: str) -> str:
                 error = exc.to_dict()
             except (OperationalError, RedisError):
                 raise
+            except JobTimeoutException:
+                limit = rt.settings.service.job_timeout_s
+                error = {"code": "engine.timeout", "message": f"verification took longer than {limit} s",
+                         "detail": {"limit_s": limit}}  # fmt: skip
             except Exception as exc:  # a bug must not loop: record it and move on
                 log.exception("verification %s: internal error", verification_id)
                 error = {
