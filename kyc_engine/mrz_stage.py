@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from .detect.document import DocumentDetection, DocumentDetector
-from .detect.mrz_band import bottom_lines, tighten
+from .detect.mrz_band import bottom_box, tighten
 from .imageio import LoadedImage, downscale
 from .mrz.countries import COUNTRY_CODES
 from .mrz.national import apply_national_format
@@ -36,6 +36,8 @@ FIELD_NAMES = (
 #: Each MRZ crop (already cut to its lines and flattened to white, :func:`tighten`) is read as is, then
 #: sharpened (blur), then binarised with a local (adaptive) threshold, until one reading is valid.
 VARIANTS = ("grey", "sharp", "adaptive")
+#: Capital height (px) at which MRZ lines are found in a band (:func:`tighten` then scales them for OCR).
+BAND_CHAR_HEIGHT = 34.0
 #: At most this many OCR readings per photo: a photo without a readable MRZ must not cost seconds.
 MAX_READINGS = 8
 NAME_FIELDS = ("surname", "given_names")
@@ -262,19 +264,18 @@ class MrzStage:
         """Crops to OCR, most likely first: the rectified document's bottom band (both ways up), then the
         MRZ-like bands the document detector located in the whole photo."""
         t = time.perf_counter()
-        if detection.found and detection.rectified is not None:
-            rect = detection.rectified
-            turns = (
-                (rect,)
-                if detection.orientation == "mrz_bottom"
-                else (rect, np.ascontiguousarray(rect[::-1, ::-1]))
-            )
-            # way up unknown: the turn whose bottom lines look more like an MRZ first
+        if detection.found and detection.quad is not None:
+            turns = (False,) if detection.orientation == "mrz_bottom" else (False, True)
             lines = None if detection.orientation != "mrz_bottom" else 3 if detection.kind == "ID1" else 2
-            crops = [bottom_lines(upright, detection.kind, lines=lines) for upright in turns]
-            tight = sorted(crops, key=lambda c: -c.score)
+            box, scale = bottom_box(detection.kind, detection.page_size, BAND_CHAR_HEIGHT)
+            crops = []
+            for turned in turns:
+                strip = detection.region(box, scale, turned=turned)
+                if strip is not None:
+                    crops.append(tighten(strip, BAND_CHAR_HEIGHT, lines))
             t = timer.add("mrz_locate", t)
-            for crop in tight:
+            # way up unknown: the turn whose bottom lines look more like an MRZ first
+            for crop in sorted(crops, key=lambda c: -c.score):
                 yield "document_bottom", crop.crop, None
             t = time.perf_counter()
         # every band the detector's locator found in the photo, its chosen one first, none read twice

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Literal
 
 import cv2
@@ -46,6 +47,8 @@ class DocumentDetection:
     for a 2-line one (TD2 and TD3 pages share their aspect ratio too), else from the aspect ratio.
     ``score`` in [0, 1] was compared with ``threshold``. ``mrz_band``: the MRZ (2+ lines) seen in the photo;
     ``mrz_bands``: every MRZ-like band the locator found in the photo, most plausible first.
+    ``rectified``: the page warped to :data:`CANONICAL_SIZE` (made on first use); :meth:`region` warps
+    only a part of it, straight from the photo.
     """
 
     found: bool
@@ -54,7 +57,6 @@ class DocumentDetection:
     method: str
     quad: np.ndarray | None = None
     kind: DocumentKind | None = None
-    rectified: np.ndarray | None = None
     orientation: Orientation = "unknown"
     aspect: float = 0.0
     area_fraction: float = 0.0
@@ -62,6 +64,40 @@ class DocumentDetection:
     mrz_band: MrzBand | None = None
     mrz_bands: tuple[MrzBand, ...] = ()
     elapsed_ms: float = 0.0
+    source: np.ndarray | None = field(default=None, repr=False)  # the image ``quad`` lies in
+
+    @cached_property
+    def rectified(self) -> np.ndarray | None:
+        """The page (BGR) warped to its canonical size, or None when no document was found."""
+        if not self.found or self.quad is None or self.kind is None or self.source is None:
+            return None
+        return rectify(self.source, self.quad, self.kind)
+
+    @property
+    def page_size(self) -> tuple[int, int]:
+        """(width, height) of :attr:`rectified`."""
+        return CANONICAL_SIZE["ID1" if self.kind == "ID1" else "TD2_OR_TD3"]
+
+    def region(
+        self, box: tuple[int, int, int, int], scale: float, *, turned: bool = False
+    ) -> np.ndarray | None:
+        """Grey uint8 pixels of ``box`` (x0, y0, x1, y1 in :attr:`rectified` pixels) scaled by ``scale``,
+        warped in one step from the photo (cheaper than rectifying the whole page). ``turned``: of the
+        page turned 180 degrees. None when no document was found."""
+        if not self.found or self.quad is None or self.kind is None or self.source is None:
+            return None
+        w, h = self.page_size
+        m = cv2.getPerspectiveTransform(
+            np.asarray(self.quad, np.float32), np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        )
+        if turned:
+            m = np.array([[-1, 0, w], [0, -1, h], [0, 0, 1]], np.float64) @ m
+        x0, y0, x1, y1 = box
+        m = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale], [0, 0, 1]], np.float64) @ m
+        size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+        out = cv2.warpPerspective(self.source, m, size, flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+        return out if out.ndim == 2 else cv2.cvtColor(out, cv2.COLOR_BGR2GRAY)
 
 
 class DocumentDetector:
@@ -143,8 +179,7 @@ class DocumentDetector:
                 quad = np.roll(quad, 2, axis=0)
             orientation = "mrz_bottom"
             kind = "ID1" if band.line_count_estimate >= 3 else "TD2_OR_TD3"
-        rectified = rectify(bgr, quad, kind)
-        return replace(result, found=True, quad=quad, kind=kind, rectified=rectified, orientation=orientation,
+        return replace(result, found=True, quad=quad, kind=kind, source=bgr, orientation=orientation,
                        aspect=float(_aspect(quad)), candidates=len(quads))  # fmt: skip
 
 

@@ -381,21 +381,32 @@ def bottom_lines(
 ) -> TightCrop:
     """The bottom strip of an upright rectified page, where the MRZ sits, as grey uint8 for OCR.
 
-    The strip is :data:`BOTTOM_SHARE` of the height for ``kind`` (the TD2/TD3 share when ``None``),
-    inset by 1 % from the page's left, right and bottom edges, scaled so the MRZ capitals are about
-    ``char_height`` px tall, then cut down to its last ``lines`` text lines (2 or 3, whichever looks
-    more like an MRZ, when ``None``) by :func:`tighten`: visual-zone lines above the MRZ, page edges and
-    what lies beyond them are left out (OCR reads them as stray glyphs).
+    The strip is :func:`bottom_box` of the page, scaled so the MRZ capitals are about ``char_height`` px
+    tall, then cut down to its last ``lines`` text lines (2 or 3, whichever looks more like an MRZ, when
+    ``None``) by :func:`tighten`: visual-zone lines above the MRZ, page edges and what lies beyond them
+    are left out (OCR reads them as stray glyphs).
     """
     grey = rectified if rectified.ndim == 2 else cv2.cvtColor(rectified, cv2.COLOR_BGR2GRAY)
-    key = kind or "TD2_OR_TD3"
     h, w = grey.shape
-    band = grey[int(h * (1 - BOTTOM_SHARE[key])) : int(h * 0.99), int(w * 0.01) : int(w * 0.99)]
-    k = float(np.clip(char_height / (MRZ_CHAR_MM * w / PAGE_WIDTH_MM[key]), 0.3, 4.0))
+    (x0, y0, x1, y1), k = bottom_box(kind, (w, h), char_height)
+    band = grey[y0:y1, x0:x1]
     if abs(k - 1) >= 0.05:
         interp = cv2.INTER_AREA if k < 1 else cv2.INTER_CUBIC
         band = cv2.resize(band, (round(band.shape[1] * k), round(band.shape[0] * k)), interpolation=interp)
     return tighten(np.ascontiguousarray(band), char_height, lines)
+
+
+def bottom_box(
+    kind: DocumentKind | None, page_size: tuple[int, int], char_height: float = 34.0
+) -> tuple[tuple[int, int, int, int], float]:
+    """Where the MRZ sits on an upright page of ``page_size`` (width, height) px: the box (x0, y0, x1,
+    y1) of the bottom :data:`BOTTOM_SHARE` of the height for ``kind`` (the TD2/TD3 share when ``None``),
+    inset by 1 % from the left, right and bottom edges; and the scale that makes its MRZ capitals
+    ``char_height`` px tall."""
+    key = kind or "TD2_OR_TD3"
+    w, h = page_size
+    box = (int(w * 0.01), int(h * (1 - BOTTOM_SHARE[key])), int(w * 0.99), int(h * 0.99))
+    return box, float(np.clip(char_height / (MRZ_CHAR_MM * w / PAGE_WIDTH_MM[key]), 0.3, 4.0))
 
 
 @dataclass(frozen=True)
