@@ -6,6 +6,7 @@ Pure functions of the MRZ fields, the registration and a date: every finding is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +19,9 @@ from .registration.names import match_names
 
 #: ICAO codes that differ from ISO 3166 alpha-3 (Germany is ``D`` in an MRZ).
 _ICAO_TO_ISO = {"D": "DEU"}
+#: The shape a national personal number must have before its scheme is applied: the optional-data field of
+#: a passport may hold something else (a file number), which is not evidence of a forged number.
+_PERSONAL_NUMBER_SHAPE = {"KAZ": re.compile(r"^\d{12}$"), "ALB": re.compile(r"^[0-9A-Z]\d{8}[A-Z]$")}
 
 
 def iso_country(code: str | None) -> str | None:
@@ -117,10 +121,17 @@ def compare_registration(
     else:
         checks["id_number"] = {"registered": None, "matched": None}
     issuer = iso_country(fields.get("issuing_country"))
-    semantics = check_personal_number(issuer, personal, _date(document_birth), fields.get("sex"))
+    shape = _PERSONAL_NUMBER_SHAPE.get(issuer or "")
+    scheme_applies = shape is not None and personal is not None and bool(shape.match(personal))
+    semantics = (
+        check_personal_number(issuer, personal, _date(document_birth), fields.get("sex"))
+        if scheme_applies
+        else []
+    )
     checks["personal_number"] = {
         "country": issuer,
         "number": personal,
+        "scheme_applied": scheme_applies,
         "findings": [str(r.code) for r in semantics],
     }
     reasons.extend(semantics)

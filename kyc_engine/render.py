@@ -164,7 +164,7 @@ def _verify_rows(report: dict[str, Any]) -> list[tuple[bool | None, str, str]]:
             )
         )
     personal = reg.get("personal_number") or {}
-    if personal.get("number") and personal.get("country") in ("KAZ", "ALB"):
+    if personal.get("scheme_applied"):
         rows.append(
             (
                 not personal["findings"],

@@ -88,15 +88,18 @@ class VerifyReport:
 
 
 def _clear_check_digit_failure(report: MrzReport) -> bool:
-    """The MRZ failed its check digits on a photo that passed the quality gate, read in a known format:
-    a forged or altered zone more likely than a misreading."""
+    """The MRZ failed its check digits on a photo that passed the quality gate, read in a known format with
+    every line whole, one field (and the composite) failing and nothing else doubtful: an altered zone is
+    then more likely than a misreading (misread confusable characters are repaired by the reader)."""
     result = report.result
     if result is None or result.valid or result.format is None:
         return False
     if any(str(r.code).startswith("quality.") for r in report.reasons):
         return False
     failed = [k for k, v in result.checks.items() if v == "invalid"]
-    return 0 < len(failed) <= 2 and not result.warnings
+    other_doubts = [w for w in result.warnings if not w.startswith("check digits disagree")]
+    field_failures = [k for k in failed if k != "composite"]
+    return len(field_failures) == 1 and not other_doubts
 
 
 def _mrz_reasons(report: MrzReport) -> list[Reason]:

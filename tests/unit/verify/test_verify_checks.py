@@ -117,3 +117,38 @@ def test_albanian_company_id_is_validated() -> None:
         }
     )
     assert "registration.company_id_invalid" in codes(compare_registration(reg, fields).reasons)
+
+
+def test_national_scheme_applies_only_to_numbers_of_its_shape() -> None:
+    fields = {**kaz_mrz(make_iin("61113030052")), "issuing_country": "ALB", "nationality": "ALB"}
+    reg = parse_registration({"full_name": "Erzhan Abdikadyrov", "birth_date": "1961-11-30"})
+    file_number = compare_registration(reg, {**fields, "optional_data": "32820126630380"})
+    assert file_number.checks["personal_number"]["scheme_applied"] is False
+    assert "id_number.invalid" not in codes(file_number.reasons)
+    bad_letter = compare_registration(reg, {**fields, "optional_data": "G11130123Q"})
+    assert bad_letter.checks["personal_number"]["scheme_applied"] is True
+    assert codes(bad_letter.reasons) & {"id_number.invalid", "id_number.birth_date_mismatch"}
+
+
+def test_a_single_altered_digit_on_a_clear_photo_is_a_clear_failure() -> None:
+    from kyc_engine.mrz_stage import MrzReport
+    from kyc_engine.reasons import Reason, ReasonCode
+    from kyc_engine.verify import _clear_check_digit_failure
+
+    line1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    good = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    altered = good.replace("7408122", "7408132")  # birth date changed, its check digit not
+    result = parse_mrz([line1, altered], today=date(2010, 1, 1))
+    assert not result.valid
+
+    def report(*reasons: Reason) -> MrzReport:
+        return MrzReport(
+            result=result, reasons=reasons, quality={}, document={}, timings_ms={}, elapsed_ms=0.0
+        )
+
+    assert _clear_check_digit_failure(report()) is True
+    assert _clear_check_digit_failure(report(Reason(ReasonCode.QUALITY_BLUR))) is False
+    garbled = parse_mrz([line1, good.replace("7408122", "7408132").replace("L898902C3", "L898902C4")],
+                        today=date(2010, 1, 1))  # fmt: skip
+    two = MrzReport(result=garbled, reasons=(), quality={}, document={}, timings_ms={}, elapsed_ms=0.0)
+    assert _clear_check_digit_failure(two) is False  # two fields failing: more likely a misreading
