@@ -87,3 +87,21 @@ def test_only_a_settled_reading_skips_the_second_reading() -> None:
     assert not _settled(result, [ocr(LINE1), unsure])  # a character under 0.95
     assert not _settled(result, [ocr(LINE1), OcrLine(LINE2)])  # no evidence
     assert not _settled(result, [ocr(LINE1)])  # a line that OCR did not read as reported
+
+
+def test_a_late_reading_needs_a_second_valid_reading(engine: Engine) -> None:
+    import numpy as np
+
+    from kyc_engine.mrz_stage import _Timer
+
+    result = parse_mrz([LINE1, LINE2], today=TODAY)
+    blank = np.full((60, 600), 255, np.uint8)  # every other reading of this crop finds no text
+    late = engine.mrz._cross_check(result, {}, "grey", blank, _Timer(), confirm=True)
+    assert not late.valid and "no second reading of the MRZ confirms it" in late.warnings
+    early = engine.mrz._cross_check(result, {}, "grey", blank, _Timer(), confirm=False)
+    assert early.valid
+    # a second valid reading that disagrees on the document number rejects even an early reading
+    other = parse_mrz([LINE1, LINE2.replace("L898902C3", "L898902C3".replace("8", "S", 1))], today=TODAY)
+    assert other.valid and other.fields["document_number"] != result.fields["document_number"]
+    rejected = engine.mrz._cross_check(result, {"sharp": other}, "grey", blank, _Timer(), confirm=False)
+    assert not rejected.valid and "disagree on document_number" in rejected.warnings[-1]
