@@ -48,7 +48,9 @@ def make_cases(tmp: Path, n: int, seed: int) -> list[dict[str, Any]]:
         other = next(p for p in sorted((FACES / source.parent).glob("*.jpg")) if p.name != source.name)
         img = cv2.imread(str(other))
         scale = 1000 / max(img.shape[:2])
-        selfie = cv2.imencode(".jpg", cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))[1]
+        selfie = cv2.imencode(
+            ".jpg", cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        )[1]
         h = truth["holder"]
         reg = {"full_name": f"{h['given_names_viz']} {h['surname_viz']}", "birth_date": h["birth_date"],
                "id_number": h["iin"], "country": "KAZ", "sex": h["sex"]}  # fmt: skip
@@ -109,6 +111,23 @@ class Stack:
         for _ in range(k):
             self._spawn([*self.kyc, "worker"], "worker")
 
+    def wait_for_workers(self, k: int, timeout: float = 120) -> None:
+        """rq registers a worker only after `kyc worker` has built its engine."""
+        from redis import Redis
+        from rq import Queue, Worker
+
+        queue = Queue(self.env["KYC_SERVICE__QUEUE_NAME"], connection=Redis())
+        deadline = time.monotonic() + timeout
+        while Worker.count(queue=queue) < k:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{k} workers did not start; see {self.logs}")
+            time.sleep(0.5)
+
+    def server_cpu_s(self) -> float:
+        """User + system CPU seconds used so far by the `kyc serve` process."""
+        fields = Path(f"/proc/{self.procs[0].pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def sql(self, query: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(f"{PG}/{self.db}") as conn:
             return list(conn.execute(query).fetchall())
@@ -133,7 +152,9 @@ def submit_all(stack: Stack, cases: list[dict[str, Any]], count: int, clients: i
     todo = iter(range(count))
 
     def client() -> None:
-        with httpx.Client(base_url=stack.url, headers={"Authorization": f"Bearer {stack.key}"}, timeout=60) as c:
+        with httpx.Client(
+            base_url=stack.url, headers={"Authorization": f"Bearer {stack.key}"}, timeout=60
+        ) as c:
             while True:
                 with lock:
                     i = next(todo, None)
@@ -156,18 +177,29 @@ def submit_all(stack: Stack, cases: list[dict[str, Any]], count: int, clients: i
         t.start()
     for t in threads:
         t.join()
-    return {"latencies": latencies, "statuses": statuses, "ids": ids, "submit_s": time.perf_counter() - started}
+    return {
+        "latencies": latencies,
+        "statuses": statuses,
+        "ids": ids,
+        "submit_s": time.perf_counter() - started,
+    }
 
 
-def run(workers: int, cases: list[dict[str, Any]], count: int, clients: int, tmp: Path, timeout: float) -> dict[str, Any]:
+def run(
+    workers: int, cases: list[dict[str, Any]], count: int, clients: int, tmp: Path, timeout: float
+) -> dict[str, Any]:
     stack = Stack(tmp, f"w{workers}")
     try:
         stack.start_workers(workers)
-        time.sleep(3)  # let the workers load the engine, so throughput measures steady state
+        stack.wait_for_workers(workers)  # engines loaded: throughput measures the steady state
+        cpu_before = stack.server_cpu_s()
         sub = submit_all(stack, cases, count, clients)
+        server_cpu_ms = (stack.server_cpu_s() - cpu_before) / count * 1000
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            open_ = stack.sql("SELECT count(*) FROM verifications WHERE status IN ('queued', 'processing')")[0][0]
+            open_ = stack.sql("SELECT count(*) FROM verifications WHERE status IN ('queued', 'processing')")[
+                0
+            ][0]
             if open_ == 0:
                 break
             time.sleep(1)
@@ -199,10 +231,29 @@ def run(workers: int, cases: list[dict[str, Any]], count: int, clients: int, tmp
             "p95": pct(sub["latencies"], 95),
             "max": max(sub["latencies"]),
             "submit_s": sub["submit_s"],
+            "server_cpu_ms": server_cpu_ms,
             "per_min": done / span_s * 60 if span_s > 0 else float("nan"),
             "span_s": span_s,
             "by_status": by_status,
             "decisions": decisions,
+        }
+    finally:
+        stack.close()
+
+
+def sequential(cases: list[dict[str, Any]], count: int, tmp: Path) -> dict[str, float]:
+    """Submit latency with one client and no worker: the API's own service time on this box."""
+    stack = Stack(tmp, "seq")
+    try:
+        before = stack.server_cpu_s()
+        sub = submit_all(stack, cases, count, 1)
+        cpu_ms = (stack.server_cpu_s() - before) / count * 1000
+        bad = sum(1 for s in sub["statuses"] if s != 202)
+        return {
+            "p50": pct(sub["latencies"], 50),
+            "p95": pct(sub["latencies"], 95),
+            "non_202": bad,
+            "cpu_ms": cpu_ms,
         }
     finally:
         stack.close()
@@ -215,7 +266,8 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts to run, e.g. 1,2")
     ap.add_argument("--cases", type=int, default=10, help="distinct generated cases, cycled")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--timeout", type=float, default=1800, help="seconds to wait for completion per run")
+    ap.add_argument("--timeout", type=float, default=2400, help="seconds to wait for completion per run")
+    ap.add_argument("--sequential", type=int, default=50, help="one-client submissions (no worker) first")
     ap.add_argument("--no-write", action="store_true", help="print only; do not update RESULTS.md")
     args = ap.parse_args()
     if not FACES.exists():
@@ -224,16 +276,30 @@ def main() -> None:
         tmp = Path(tmp_name)
         cases = make_cases(tmp, args.cases, args.seed)
         load = os.getloadavg()[0]
+        seq = sequential(cases, args.sequential, tmp)
+        print(json.dumps({"sequential": seq}))
         results = []
         for k in (int(x) for x in args.workers.split(",")):
             r = run(k, cases, args.count, args.clients, tmp, args.timeout)
             print(json.dumps(r, default=str))
             results.append(r)
     rows = "\n".join(
-        f"| {r['workers']} | {r['count'] if 'count' in r else args.count} | {r['done']} | {r['lost']} | {r['duplicated']} "
-        f"| {r['5xx']} | {r['p50']:.0f} / {r['p95']:.0f} / {r['max']:.0f} | {r['submit_s']:.1f} | {r['span_s']:.0f} "
+        f"| {r['workers']} | {r['submitted']} | {r['done']} | {r['lost']} | {r['duplicated']} "
+        f"| {r['5xx']} | {r['p50']:.0f} / {r['p95']:.0f} / {r['max']:.0f} | {r['server_cpu_ms']:.1f} | {r['submit_s']:.1f} | {r['span_s']:.0f} "
         f"| {r['per_min']:.1f} | {', '.join(f'{k} {v}' for k, v in sorted(r['decisions'].items()))} |"
         for r in results
+    )
+    met = all(r["p95"] <= 100 for r in results)
+    rates = ", ".join(
+        f"{args.count / r['submit_s']:.0f} req/s with {r['workers']} worker(s)" for r in results
+    )
+    verdict = (
+        f"API submit p95 ≤ 100 ms under {args.clients} concurrent clients: {'met' if met else 'NOT met'}. "
+        f"The API accepted submissions at {rates}; with {args.clients} closed-loop clients each request waits "
+        f"for the ones ahead of it (latency ≈ clients / rate), so the p95 is set by the API's CPU per request "
+        f"(the 'API CPU' column: user + system time of the `kyc serve` process per submission) on cores shared "
+        f"with the workers, the load generator and anything else running; the single-client figure is the "
+        f"service time itself."
     )
     text = f"""## Service: load over loopback (issue 6)
 
@@ -247,9 +313,13 @@ submission; submissions run while the workers are busy, on the same 2 cores.
 Lost = submitted but not completed/failed at the end; duplicated = a second completion record, a second row
 for an idempotency key or a repeated id.
 
-| workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | all submitted in s | first submit → last completion s | verifications/min | decisions |
-|---|---|---|---|---|---|---|---|---|---|---|
+One client, no worker ({args.sequential} sequential submissions): submit ms p50 {seq["p50"]:.0f} / p95 {seq["p95"]:.0f}, API CPU {seq["cpu_ms"]:.1f} ms per submission.
+
+| workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | API CPU ms / submission | all submitted in s | first submit → last completion s | verifications/min | decisions |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
+
+{verdict}
 """
     print(text)
     if not args.no_write:

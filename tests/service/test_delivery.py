@@ -139,3 +139,14 @@ def test_a_chunked_body_over_the_limit_is_413(deployment: Deployment, acme: dict
     r = deployment.client.post("/v1/verifications", content=chunks(),
                                headers={**acme["headers"], "Content-Type": "multipart/form-data; boundary=zz"})  # fmt: skip
     assert r.status_code == 413 and r.json()["code"] == "input.request_too_large"
+
+
+def test_the_migrations_build_exactly_the_models_schema(deployment: Deployment) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kyc_engine.store.models import Base
+
+    with deployment.rt.db.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

@@ -111,6 +111,9 @@ def test_submit_worker_result_and_a_signed_webhook_retried_after_a_failure(
 
     d = wait_for(delivered, 10, "the delivery to be recorded")
     assert d.attempts == 2 and [a["status_code"] for a in d.attempt_log] == [500, 200]
+    metrics = deployment.client.get("/metrics").text
+    assert f'kyc_decisions_total{{decision="{got["decision"]}"}}' in metrics
+    assert 'kyc_stage_latency_ms_count{stage="mrz"}' in metrics and 'kyc_verifications{status="completed"}' in metrics
 
 
 def test_a_blank_selfie_completes_with_reasons_not_a_retry_loop(
