@@ -187,10 +187,13 @@ class MrzStage:
             # second reading. A reading found after many tries, or pieced together from several, may be
             # the one wrong reading in many that the check digits happen to accept (two look-alike errors
             # can cancel out: M/R twice in a document number), so it needs a second valid reading.
+            # An early reading in doubt where no check digit looks (a visa's optional data, codes, sex)
+            # needs a second valid reading too.
             early = not combined and best_attempt <= EARLY_READINGS
             if not (early and _settled(best, best_lines)):
+                confirm = not early or _doubt_unchecked(best, best_lines)
                 best = self._cross_check(
-                    best, best_readings, mrz_crop_box[2], best_crop, timer, confirm=not early
+                    best, best_readings, mrz_crop_box[2], best_crop, timer, confirm=confirm
                 )
 
         quality_info = quality.to_dict()
@@ -357,6 +360,33 @@ def _plausible(rival: MrzResult, best: MrzResult) -> bool:
         if best.fields.get(key) in COUNTRY_CODES and rival.fields.get(key) not in COUNTRY_CODES:
             return False
     return True
+
+
+def _doubt_unchecked(result: MrzResult, lines: list[OcrLine]) -> bool:
+    """Whether a reading is in doubt (a character under SETTLED_CONFIDENCE, an alternative at
+    SETTLED_ALTERNATIVE or more, or a repair) at a position that no passing check digit covers and that
+    is not in the name (names have their own uncertainty flag)."""
+    if result.format is None:
+        return True
+    layout = result.format.layout
+    covered = set(layout.name_field.span.positions())
+    for spec in layout.checks:
+        if result.checks.get(spec.name) == "valid":
+            covered.update(pos for span in (*spec.data, spec.digit) for pos in span.positions())
+    by_text = {line.text: line for line in lines}
+    by_length = {len(line.text): line for line in lines}
+    for i, text in enumerate(result.lines):
+        ocr = by_text.get(text) or by_length.get(len(text))
+        if ocr is None or ocr.confidences is None or ocr.alternatives is None:
+            return True  # the reported line is not what OCR read: no evidence per position
+        for pos, ch in enumerate(text):
+            if (i, pos) in covered:
+                continue
+            if ocr.text[pos] != ch or ocr.confidences[pos] < SETTLED_CONFIDENCE:
+                return True
+            if any(conf >= SETTLED_ALTERNATIVE for _, conf in ocr.alternatives[pos]):
+                return True
+    return False
 
 
 def _settled(result: MrzResult, lines: list[OcrLine]) -> bool:
