@@ -105,3 +105,21 @@ def test_a_late_reading_needs_a_second_valid_reading(engine: Engine) -> None:
     assert other.valid and other.fields["document_number"] != result.fields["document_number"]
     rejected = engine.mrz._cross_check(result, {"sharp": other}, "grey", blank, _Timer(), confirm=False)
     assert not rejected.valid and "disagree on document_number" in rejected.warnings[-1]
+
+
+def test_doubt_only_counts_where_no_check_digit_looks() -> None:
+    from kyc_engine.mrz_stage import _doubt_unchecked
+
+    result = parse_mrz([LINE1, LINE2], today=TODAY)
+
+    def unsure_at(text: str, pos: int) -> OcrLine:
+        return OcrLine(
+            text, tuple(0.6 if i == pos else 0.99 for i in range(len(text))), tuple(() for _ in text)
+        )
+
+    assert not _doubt_unchecked(result, [ocr(LINE1), ocr(LINE2)])
+    assert not _doubt_unchecked(result, [ocr(LINE1), unsure_at(LINE2, 3)])  # document number: checked
+    assert not _doubt_unchecked(result, [unsure_at(LINE1, 8), ocr(LINE2)])  # the name: flagged apart
+    assert _doubt_unchecked(result, [ocr(LINE1), unsure_at(LINE2, 11)])  # nationality: no check digit
+    assert _doubt_unchecked(result, [ocr(LINE1), unsure_at(LINE2, 20)])  # sex: no check digit
+    assert _doubt_unchecked(result, [unsure_at(LINE1, 3), ocr(LINE2)])  # issuing state
