@@ -55,10 +55,10 @@ def integer_model(traineddata: Path, cache_dir: Path | None = None) -> Path | No
     if combine is None or lstmtraining is None:
         log.warning("lstmtraining not found: the MRZ OCR keeps the float model (about 2x slower)")
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as work:
-        lstm, out = Path(work) / "model.lstm", Path(work) / traineddata.name
-        try:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as work:
+            lstm, out = Path(work) / "model.lstm", Path(work) / traineddata.name
             subprocess.run(
                 [combine, "-e", str(traineddata), str(lstm)], check=True, capture_output=True, timeout=60
             )
@@ -67,13 +67,15 @@ def integer_model(traineddata: Path, cache_dir: Path | None = None) -> Path | No
                  "--traineddata", str(traineddata), "--model_output", str(out)],
                 check=True, capture_output=True, timeout=60,
             )  # fmt: skip
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.warning("converting the MRZ model to integer failed (%s): keeping the float model", exc)
-            return None
-        if not out.is_file() or _sha256(out) != expected:
-            log.warning("the integer MRZ model's sha256 differs from the pinned one: keeping the float model")
-            return None
-        out.replace(target)
+            if not out.is_file() or _sha256(out) != expected:
+                log.warning(
+                    "the integer MRZ model's sha256 differs from the pinned one: keeping the float model"
+                )
+                return None
+            out.replace(target)  # atomic: a concurrent start sees the old file or the whole new one
+    except (OSError, subprocess.SubprocessError) as exc:  # read-only disk, tools failing, timeouts
+        log.warning("converting the MRZ model to integer failed (%s): keeping the float model", exc)
+        return None
     return target
 
 

@@ -39,3 +39,10 @@ def test_float_model_on_request() -> None:
     recognizer = MrzRecognizer(_tessdata(), integer=False)
     assert recognizer.model_path == _tessdata() / "mrz.traineddata"
     recognizer.close()
+
+
+def test_unwritable_cache_keeps_the_float_model(tmp_path: Path) -> None:
+    source = _tessdata() / "mrz.traineddata"
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should go")
+    assert integer_model(source, blocker) is None
