@@ -87,6 +87,10 @@ class VerifyReport:
         }
 
 
+#: Reader notes that follow from the failing check itself or from the layout, not from a doubtful reading.
+_NOT_DOUBTS = ("check digits disagree", "check-digit repair ambiguous", "document_number: long number")
+
+
 def _clear_check_digit_failure(report: MrzReport) -> bool:
     """The MRZ failed its check digits on a photo that passed the quality gate, read in a known format with
     every line whole, one field (and the composite) failing and nothing else doubtful: an altered zone is
@@ -97,7 +101,7 @@ def _clear_check_digit_failure(report: MrzReport) -> bool:
     if any(str(r.code).startswith("quality.") for r in report.reasons):
         return False
     failed = [k for k, v in result.checks.items() if v == "invalid"]
-    other_doubts = [w for w in result.warnings if not w.startswith("check digits disagree")]
+    other_doubts = [w for w in result.warnings if not w.startswith(_NOT_DOUBTS)]
     field_failures = [k for k in failed if k != "composite"]
     return len(field_failures) == 1 and not other_doubts
 
