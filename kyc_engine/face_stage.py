@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from .liveness.minifasnet import LivenessResult, PassiveLiveness
 from .liveness.misuse import MisuseResult, selfie_misuse
 from .manifest import ModelRegistry
 from .match.compare import FaceComparison, compare
-from .match.embedding import DlibEmbedder
+from .match.embedding import DlibEmbedder, FaceEmbedding
 from .reasons import Reason, ReasonCode
 
 
@@ -46,6 +46,8 @@ class FaceCompareReport:
     model: str
     liveness: LivenessResult | None = None
     misuse: MisuseResult | None = None
+    #: the two descriptors ("a", "b") when both faces were embedded (not in ``to_dict``: biometric data)
+    embeddings: dict[str, FaceEmbedding] = field(default_factory=dict)
 
     @property
     def match(self) -> bool:
@@ -196,12 +198,14 @@ class FaceStage:
                 for issue in selections[key].issues:
                     reasons.append(Reason(ReasonCode(str(issue)), {"image": key}))
         comparison = None
+        embeddings: dict[str, FaceEmbedding] = {}
         if all(s.face is not None for s in selections.values()):
             t = time.perf_counter()
             items = [
                 (img, selections[k].face, int(selections[k].rotation)) for k, img in (("a", a), ("b", b))
             ]
             emb_a, emb_b = self.embedder.embed_many(items)  # type: ignore[arg-type]
+            embeddings = {"a": emb_a, "b": emb_b}
             timings["embed"] = (time.perf_counter() - t) * 1000
             comparison = compare(emb_a, emb_b, self.embedder.threshold, self.embedder.review_band)
             detail = {
@@ -229,6 +233,7 @@ class FaceStage:
             model=self.embedder.model,
             liveness=liveness,
             misuse=misuse,
+            embeddings=embeddings,
         )
 
     def _selfie_checks(
