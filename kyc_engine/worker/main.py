@@ -1,4 +1,4 @@
-"""``kyc worker``: build the Engine once, then process jobs; a background thread reconciles and delivers
+"""``kyc worker``: build the Engine once, then process jobs; a background process reconciles and delivers
 webhooks.
 
 Why rq's ``SimpleWorker`` (jobs run in the worker process) rather than the forking ``Worker``: the
@@ -6,13 +6,16 @@ models are loaded before the first job either way (the preload the forking patte
 per job would re-create onnxruntime's and Tesseract's thread pools in every child, and forking after
 onnxruntime started its threads is not safe. On a 2-core box one process per core is the right shape:
 run ``kyc worker`` twice. A worker killed mid-job loses nothing: its row stays 'processing' and the
-reconciler re-enqueues it after ``processing_timeout_s``.
+reconciler re-enqueues it after ``processing_timeout_s``. The reconciler and the webhook sender run in a
+small child process forked before the engine is built (see :func:`_background`).
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import signal
 import socket
 import threading
 import time
@@ -29,20 +32,33 @@ from .webhooks import deliver_due
 log = logging.getLogger(__name__)
 
 
-def _background(rt: Runtime, stop: threading.Event) -> None:
-    svc = rt.settings.service
+def _background(settings: Settings) -> None:
+    """Reconciler and webhook loop, in a child process forked before the engine is built.
+
+    A separate process rather than a thread: rq forks its scheduler from the worker, and forking a
+    process that has other threads running (holding logging or connection-pool locks) can deadlock the
+    child. The loop stops on SIGTERM or when its parent worker is gone (even after kill -9)."""
+    parent = os.getppid()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the worker, which stops us
+    rt = Runtime.build(settings, pool_size=2)
+    svc = settings.service
     next_reconcile = 0.0
-    while not stop.is_set():
-        try:
-            if time.monotonic() >= next_reconcile:
-                reconcile(rt)
-                next_reconcile = time.monotonic() + svc.reconcile_interval_s
-            deliver_due(rt)
-        except KycError as exc:
-            log.warning("background loop: %s", exc.code)
-        except Exception as exc:  # the database or Redis may be down for a while: keep trying
-            log.warning("background loop: %s: %s", type(exc).__name__, exc)
-        stop.wait(svc.webhook_poll_s)
+    try:
+        while not stop.is_set() and os.getppid() == parent:
+            try:
+                if time.monotonic() >= next_reconcile:
+                    reconcile(rt)
+                    next_reconcile = time.monotonic() + svc.reconcile_interval_s
+                deliver_due(rt)
+            except KycError as exc:
+                log.warning("background loop: %s", exc.code)
+            except Exception as exc:  # the database or Redis may be down for a while: keep trying
+                log.warning("background loop: %s: %s", type(exc).__name__, exc)
+            stop.wait(svc.webhook_poll_s)
+    finally:
+        rt.close()
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
@@ -53,15 +69,16 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
         # verification is batch work; the API answering submissions in milliseconds matters more
         os.nice(settings.service.worker_nice)
     migrate(settings.service.database_url)
+    background = multiprocessing.get_context("fork").Process(
+        target=_background, args=(settings,), name="kyc-background", daemon=True
+    )
+    background.start()  # before the engine exists: the child holds no model and no thread pool
     started = time.perf_counter()
     engine = Engine.from_settings(settings, stages=VERIFY_STAGES)
     log.info("engine built in %.1f s", time.perf_counter() - started)
     rt = Runtime.build(settings, pool_size=2)
     rt.engine = engine
     set_runtime(rt)
-    stop = threading.Event()
-    thread = threading.Thread(target=_background, args=(rt, stop), name="kyc-background", daemon=True)
-    thread.start()
     worker = SimpleWorker(
         [rt.queue],
         connection=rt.redis,
@@ -71,8 +88,8 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:
-        stop.set()
-        thread.join(timeout=10)
+        background.terminate()
+        background.join(timeout=10)
         set_runtime(None)
         rt.close()
     return 0

@@ -120,10 +120,24 @@ class Deployment:
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"worker-{len(self.workers)}.log").open("wb")
+        # its own process group: the worker, the rq scheduler it forks and its background process
         proc = subprocess.Popen([sys.executable, "-m", "kyc_engine.cli", "-v", "worker"], cwd=REPO,
-                                env=settings_env(self.settings), stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+                                env=settings_env(self.settings), stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
         self.workers.append(proc)
         return proc
+
+    @staticmethod
+    def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def kill9(self, proc: subprocess.Popen[bytes]) -> None:
+        """kill -9 the worker and everything it started (as a container or systemd stop would)."""
+        self._signal_group(proc, signal.SIGKILL)
+        proc.wait()
 
     def stop_workers(self) -> None:
         for proc in self.workers:
@@ -133,8 +147,9 @@ class Deployment:
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                pass
+            self._signal_group(proc, signal.SIGKILL)  # whatever is left of the group (rq's scheduler)
+            proc.wait()
         self.workers = []
 
     def worker_logs(self) -> str:

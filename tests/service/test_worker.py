@@ -144,8 +144,7 @@ def test_kill_9_mid_job_still_completes_exactly_once(deployment: Deployment, cas
     worker = deployment.start_worker()
     vid = deployment.client.post("/v1/verifications", headers=tenant["headers"], **case_submission(case)).json()["id"]
     wait_for(lambda: status(deployment, vid, tenant["headers"])["status"] == "processing", 60, "processing", 0.02)
-    worker.kill()  # SIGKILL while the engine is working on it
-    worker.wait()
+    deployment.kill9(worker)  # SIGKILL while the engine is working on it
     assert status(deployment, vid, tenant["headers"])["status"] == "processing"
     deployment.start_worker()  # its reconciler re-enqueues the row once processing_timeout_s has passed
     got = finished(deployment, vid, tenant["headers"], timeout=120)
