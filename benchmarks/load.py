@@ -144,7 +144,11 @@ class Stack:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
 
 
-def submit_all(stack: Stack, cases: list[dict[str, Any]], count: int, clients: int) -> dict[str, Any]:
+def submit_all(
+    stack: Stack, cases: list[dict[str, Any]], count: int, clients: int, rate: float = 0
+) -> dict[str, Any]:
+    """``rate`` 0: closed loop (each client sends its next request as soon as the last is answered);
+    otherwise open loop: request i is sent at start + i / rate by whichever client is free."""
     latencies: list[float] = []
     statuses: list[int] = []
     ids: list[str] = []
@@ -160,6 +164,8 @@ def submit_all(stack: Stack, cases: list[dict[str, Any]], count: int, clients: i
                     i = next(todo, None)
                 if i is None:
                     return
+                if rate > 0:
+                    time.sleep(max(0.0, started + i / rate - time.perf_counter()))
                 case = cases[i % len(cases)]
                 t = time.perf_counter()
                 r = c.post("/v1/verifications", content=case["body"],
@@ -186,14 +192,20 @@ def submit_all(stack: Stack, cases: list[dict[str, Any]], count: int, clients: i
 
 
 def run(
-    workers: int, cases: list[dict[str, Any]], count: int, clients: int, tmp: Path, timeout: float
+    workers: int,
+    cases: list[dict[str, Any]],
+    count: int,
+    clients: int,
+    tmp: Path,
+    timeout: float,
+    rate: float = 0,
 ) -> dict[str, Any]:
-    stack = Stack(tmp, f"w{workers}")
+    stack = Stack(tmp, f"w{workers}r{int(rate)}")
     try:
         stack.start_workers(workers)
         stack.wait_for_workers(workers)  # engines loaded: throughput measures the steady state
         cpu_before = stack.server_cpu_s()
-        sub = submit_all(stack, cases, count, clients)
+        sub = submit_all(stack, cases, count, clients, rate)
         server_cpu_ms = (stack.server_cpu_s() - cpu_before) / count * 1000
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -219,6 +231,7 @@ def run(
         span_s = (last - first).total_seconds()
         return {
             "workers": workers,
+            "arrivals": f"{rate:g} req/s offered" if rate > 0 else "closed loop",
             "submitted": len(sub["ids"]),
             "unique_ids": len(set(sub["ids"])),
             "rows": total_rows,
@@ -268,6 +281,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=2400, help="seconds to wait for completion per run")
     ap.add_argument("--sequential", type=int, default=50, help="one-client submissions (no worker) first")
+    ap.add_argument(
+        "--open-rate", type=float, default=10, help="then an open-loop run at this rate (0: skip)"
+    )
+    ap.add_argument("--open-count", type=int, default=100, help="submissions in the open-loop run")
     ap.add_argument("--no-write", action="store_true", help="print only; do not update RESULTS.md")
     args = ap.parse_args()
     if not FACES.exists():
@@ -283,28 +300,33 @@ def main() -> None:
             r = run(k, cases, args.count, args.clients, tmp, args.timeout)
             print(json.dumps(r, default=str))
             results.append(r)
+        if args.open_rate > 0:
+            k = max(int(x) for x in args.workers.split(","))
+            r = run(k, cases, args.open_count, args.clients, tmp, args.timeout, args.open_rate)
+            print(json.dumps(r, default=str))
+            results.append(r)
     rows = "\n".join(
-        f"| {r['workers']} | {r['submitted']} | {r['done']} | {r['lost']} | {r['duplicated']} "
+        f"| {r['arrivals']} | {r['workers']} | {r['submitted']} | {r['done']} | {r['lost']} | {r['duplicated']} "
         f"| {r['5xx']} | {r['p50']:.0f} / {r['p95']:.0f} / {r['max']:.0f} | {r['server_cpu_ms']:.1f} | {r['submit_s']:.1f} | {r['span_s']:.0f} "
         f"| {r['per_min']:.1f} | {', '.join(f'{k} {v}' for k, v in sorted(r['decisions'].items()))} |"
         for r in results
     )
-    met = all(r["p95"] <= 100 for r in results)
-    rates = ", ".join(
-        f"{args.count / r['submit_s']:.0f} req/s with {r['workers']} worker(s)" for r in results
-    )
+    closed = [r for r in results if r["arrivals"] == "closed loop"]
+    met = all(r["p95"] <= 100 for r in closed)
+    rates = ", ".join(f"{args.count / r['submit_s']:.0f} req/s with {r['workers']} worker(s)" for r in closed)
     verdict = (
         f"API submit p95 ≤ 100 ms under {args.clients} concurrent clients: {'met' if met else 'NOT met'}. "
         f"The API accepted submissions at {rates}; with {args.clients} closed-loop clients each request waits "
         f"for the ones ahead of it (latency ≈ clients / rate), so the p95 is set by the API's CPU per request "
         f"(the 'API CPU' column: user + system time of the `kyc serve` process per submission) on cores shared "
         f"with the workers, the load generator and anything else running; the single-client figure is the "
-        f"service time itself."
+        f"service time itself. The open-loop row offers submissions at a fixed rate instead (still far above "
+        f"what the workers can verify, so the queue grows), which is how real sign-ups arrive."
     )
     text = f"""## Service: load over loopback (issue 6)
 
 Measured {now_utc()} on {machine()}; load average {load:.1f} at the start.
-Rerun: `.venv/bin/python -m benchmarks.load --count {args.count} --clients {args.clients} --workers {args.workers}`.
+Rerun: `.venv/bin/python -m benchmarks.load --count {args.count} --clients {args.clients} --workers {args.workers} --open-rate {args.open_rate:g} --open-count {args.open_count}`.
 Set-up: `kyc serve` (uvicorn, one process) + k `kyc worker` processes (rq SimpleWorker, engine preloaded),
 PostgreSQL and Redis on localhost, a fresh database per run. {args.count} multipart submissions (selfie ~0.1 MB,
 generated 1600×1200 Kazakh ID card photo) from {args.clients} concurrent HTTP clients, cycling {args.cases}
@@ -315,8 +337,8 @@ for an idempotency key or a repeated id.
 
 One client, no worker ({args.sequential} sequential submissions): submit ms p50 {seq["p50"]:.0f} / p95 {seq["p95"]:.0f}, API CPU {seq["cpu_ms"]:.1f} ms per submission.
 
-| workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | API CPU ms / submission | all submitted in s | first submit → last completion s | verifications/min | decisions |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| arrivals | workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | API CPU ms / submission | all submitted in s | first submit → last completion s | verifications/min | decisions |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 {verdict}
