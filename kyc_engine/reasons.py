@@ -49,6 +49,7 @@ class ReasonCode(StrEnum):
     FACE_EYES_NOT_VISIBLE = "face.eyes_not_visible"
     FACE_MISMATCH = "face.mismatch"
     FACE_UNCERTAIN = "face.uncertain"
+    FACE_DUPLICATE_IDENTITY = "face.duplicate_identity"  # 1:N: same face, another registration
     # liveness and selfie misuse
     LIVENESS_SPOOF = "liveness.spoof"
     LIVENESS_UNCERTAIN = "liveness.uncertain"
