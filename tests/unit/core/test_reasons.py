@@ -200,7 +200,7 @@ def _registration_reasons() -> list[Reason]:
         "issuing_country": "KAZ",
         "nationality": "KAZ",
         "document_number": "029445555",
-        "optional_data": "123",
+        "optional_data": "611130300529",  # IIN-shaped, wrong check digit
     }
     registration = parse_registration(
         {
