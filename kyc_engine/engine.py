@@ -15,6 +15,7 @@ from .errors import ModelError
 from .face_stage import FaceCompareReport, FaceStage
 from .imageio import LoadedImage, downscale
 from .manifest import ModelRegistry
+from .match.index import FaceIndex
 from .mrz_stage import MrzReport, MrzStage
 from .ocr.mrz_ocr import MrzRecognizer
 from .policy import Policy, cached_policy
@@ -46,6 +47,9 @@ class Engine:
         self.models = models
         self.mrz = mrz
         self.faces = faces
+        #: 1:N gallery of verified faces; when set, ``verify`` raises ``face.duplicate_identity`` for a
+        #: selfie already stored under another registration. The service fills it from PostgreSQL.
+        self.face_index: FaceIndex | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, stages: tuple[str, ...] = ("mrz",)) -> Engine:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .checks import compare_registration, document_checks
 from .face_stage import FaceCompareReport
 from .imageio import LoadedImage, downscale
+from .match.duplicates import find_duplicates
 from .mrz_stage import MrzReport
 from .policy import Policy, PolicyDecision
 from .reasons import Reason, ReasonCode
@@ -42,6 +43,12 @@ class VerifyReport:
     elapsed_ms: float
     today: date
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def subject_key(self) -> str | None:
+        """The registration the document identifies (``issuing state:document number``), None without a
+        valid MRZ: the key under which this case's face is stored for the 1:N duplicate search."""
+        return subject_key(self.mrz)
 
     @property
     def reasons(self) -> tuple[Reason, ...]:
@@ -104,6 +111,14 @@ def _clear_check_digit_failure(report: MrzReport) -> bool:
     other_doubts = [w for w in result.warnings if not w.startswith(_NOT_DOUBTS)]
     field_failures = [k for k in failed if k != "composite"]
     return len(field_failures) == 1 and not other_doubts
+
+
+def subject_key(mrz: MrzReport) -> str | None:
+    """``issuing state:document number`` of a valid MRZ, else None."""
+    if not mrz.valid or mrz.result is None:
+        return None
+    fields = mrz.result.fields
+    return f"{fields.get('issuing_country')}:{fields.get('document_number')}"
 
 
 def _mrz_reasons(report: MrzReport) -> list[Reason]:
@@ -177,6 +192,10 @@ def run_verification(
         match = compare_registration(registration, fields, name_truncated=mrz.result.name_truncated)
         registration_checks = match.checks
         reasons += match.reasons
+        key = subject_key(mrz)
+        if engine.face_index is not None and faces is not None and "a" in faces.embeddings and key:
+            threshold = engine.faces.embedder.threshold if engine.faces is not None else 0.56
+            reasons += find_duplicates(engine.face_index, faces.embeddings["a"], key, threshold)
     else:
         notes.append("registration data not compared: the document's MRZ was not read valid")
     timings["checks"] = (time.perf_counter() - t) * 1000
