@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     today: date | None = Field(
         None, description="Fixed 'today' for date checks (tests, replays); None = real clock."
     )
+    duplicate_max_distance: float = Field(
+        0.50,
+        description="1:N duplicate-face search: largest descriptor distance reported as the same face. Tighter "
+        "than the 1:1 threshold (0.56) because a search makes N comparisons (benchmarks/RESULTS.md, duplicates).",
+    )
     limits: LimitSettings = LimitSettings()
     ocr: OcrSettings = OcrSettings()
     service: ServiceSettings = ServiceSettings()

@@ -194,7 +194,7 @@ def run_verification(
         reasons += match.reasons
         key = subject_key(mrz)
         if engine.face_index is not None and faces is not None and "a" in faces.embeddings and key:
-            threshold = engine.faces.embedder.threshold if engine.faces is not None else 0.56
+            threshold = engine.settings.duplicate_max_distance
             reasons += find_duplicates(engine.face_index, faces.embeddings["a"], key, threshold)
     else:
         notes.append("registration data not compared: the document's MRZ was not read valid")
