@@ -138,8 +138,8 @@ def test_bottom_lines_are_cut_to_the_mrz_and_read_back() -> None:
         assert len(tight.rows) == len(p.lines) and tight.score > 0.5
         crop = tight.crop
         assert crop.ndim == 2 and crop.dtype == np.uint8
-        # lines of ~17 px capitals about 1.6 capitals apart, plus margins: nothing else fits
-        assert crop.shape[0] < (1.9 * len(p.lines) + 1.6) * OCR_CHAR_HEIGHT, crop.shape
+        # lines of ~17 px capitals about 1.6 capitals apart, plus margins: one more line would add ~27 px
+        assert crop.shape[0] < (2.0 * len(p.lines) + 1.6) * OCR_CHAR_HEIGHT, crop.shape
         assert np.median(crop) > 240  # flattened: the background is white
         if recognizer is not None:
             read += [ln.text for ln in recognizer.read(crop)] == p.lines
