@@ -33,7 +33,16 @@ from PIL import Image, ImageOps, features
 
 from kyc_engine.errors import InputError
 
-__all__ = ["MIN_SIDE_PX", "SUPPORTED_FORMATS", "LoadedImage", "downscale", "load_image", "load_image_file"]
+__all__ = [
+    "MIN_SIDE_PX",
+    "SUPPORTED_FORMATS",
+    "LoadedImage",
+    "Probed",
+    "downscale",
+    "load_image",
+    "load_image_file",
+    "probe_image",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -277,29 +286,69 @@ def _orientation(im: Image.Image, notes: list[str]) -> int:
     return value
 
 
-def _decode(
-    data: bytes, fmt: str, name: str, max_pixels: int, min_side: int, notes: list[str]
-) -> tuple[np.ndarray, tuple[int, int], int]:
-    truncated = _err("truncated", name, format=fmt, size=len(data))
-    corrupt = _err("corrupt", name, format=fmt)
+def _open_header(data: bytes, fmt: str, name: str, max_pixels: int, min_side: int) -> Image.Image:
+    """Open the image's header (no pixel decoded) and apply every rule the header can decide: bomb, pixel
+    count, minimum side, structural truncation, unreadable header. The caller closes the image."""
     try:
         im = Image.open(io.BytesIO(data), formats=[fmt])  # parses the header only
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _err("bomb", name, limit=min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or 0))) from exc
     except Exception as exc:
         if not _structurally_complete(fmt, data):
-            raise truncated from exc
+            raise _err("truncated", name, format=fmt, size=len(data)) from exc
         if fmt == "TIFF":  # TIFF has many layouts Pillow cannot read (e.g. float RGB): say so, not "damaged"
             raise _err("unsupported_format", name, format="This kind of TIFF") from exc
-        raise corrupt from exc
-    with im:
+        raise _err("corrupt", name, format=fmt) from exc
+    w, h = im.size
+    problem = None
+    if w * h > max_pixels:
+        problem = _err("too_many_pixels", name, width=w, height=h, pixels=w * h, limit=max_pixels)
+    elif min(w, h) < min_side:
+        problem = _err("too_small", name, width=w, height=h, min_side=min_side)
+    elif not _structurally_complete(fmt, data):
+        problem = _err("truncated", name, format=fmt, size=len(data))
+    if problem is not None:
+        im.close()
+        raise problem
+    return im
+
+
+def _check_size(data: bytes, name: str, max_bytes: int) -> None:
+    if not data:
+        raise _err("empty", name, size=0)
+    if len(data) > max_bytes:
+        raise _err("too_large", name, size=len(data), limit=max_bytes)
+
+
+@dataclass(frozen=True)
+class Probed:
+    """What the header of an accepted upload says: the sniffed format and the size in pixels."""
+
+    format: str
+    width: int
+    height: int
+
+
+def probe_image(
+    data: bytes, *, max_bytes: int, max_pixels: int, name: str = "image", min_side: int = MIN_SIDE_PX
+) -> Probed:
+    """Every check :func:`load_image` makes before decoding pixels (size, format sniffed from the bytes,
+    pixel count, minimum side, truncation), in milliseconds: for the API at submit time. Raises the same
+    :class:`InputError` codes; a file whose pixels are damaged inside passes and fails later in ``load_image``."""
+    data = bytes(data)
+    _check_size(data, name, max_bytes)
+    fmt = _sniff(data, name)
+    with _open_header(data, fmt, name, max_pixels, min_side) as im:
+        return Probed(fmt, *im.size)
+
+
+def _decode(
+    data: bytes, fmt: str, name: str, max_pixels: int, min_side: int, notes: list[str]
+) -> tuple[np.ndarray, tuple[int, int], int]:
+    truncated = _err("truncated", name, format=fmt, size=len(data))
+    corrupt = _err("corrupt", name, format=fmt)
+    with _open_header(data, fmt, name, max_pixels, min_side) as im:
         w, h = im.size
-        if w * h > max_pixels:
-            raise _err("too_many_pixels", name, width=w, height=h, pixels=w * h, limit=max_pixels)
-        if min(w, h) < min_side:
-            raise _err("too_small", name, width=w, height=h, min_side=min_side)
-        if not _structurally_complete(fmt, data):
-            raise truncated
         if getattr(im, "is_animated", False):
             notes.append("first frame used")
         if im.mode in ("RGB", "RGBA") and any(";16" in str(t.args) for t in getattr(im, "tile", ())):
@@ -339,10 +388,7 @@ def load_image(
     also maps to ``input.too_many_pixels``.
     """
     data = bytes(data)
-    if not data:
-        raise _err("empty", name, size=0)
-    if len(data) > max_bytes:
-        raise _err("too_large", name, size=len(data), limit=max_bytes)
+    _check_size(data, name, max_bytes)
     fmt = _sniff(data, name)
     notes: list[str] = []
     bgr, original_size, orientation = _decode(data, fmt, name, max_pixels, min_side, notes)
