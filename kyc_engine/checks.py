@@ -88,18 +88,9 @@ def compare_registration(
         fields.get("given_names") or "",
         truncated=name_truncated,
     )
-    checks["name"] = explained = name.to_dict()
-    document_name = f"{fields.get('surname') or ''} / {fields.get('given_names') or ''}"
-    name_detail = {
-        "registered": registration.full_name,
-        "document": document_name,
-        "score": round(name.score, 3),
-        "threshold": explained.get("match_threshold"),
-    }
-    if name.decision == "no_match":
-        reasons.append(Reason(ReasonCode.REGISTRATION_NAME_MISMATCH, name_detail))
-    elif name.decision == "uncertain":
-        reasons.append(Reason(ReasonCode.REGISTRATION_NAME_UNCERTAIN, name_detail))
+    checks["name"] = name.to_dict()
+    if (finding := name.reason()) is not None:  # registration.name_mismatch / name_uncertain with evidence
+        reasons.append(finding)
 
     document_birth = fields.get("birth_date")
     registered_birth = registration.birth_date.isoformat()

@@ -68,8 +68,9 @@ class Engine:
         )
         faces = None
         if "faces" in stages or "liveness" in stages:
-            faces = FaceStage.from_registry(models, liveness="liveness" in stages)
-            faces.document_detector = documents
+            faces = FaceStage.from_registry(
+                models, liveness="liveness" in stages, document_detector=documents
+            )
         return cls(settings, models=models, mrz=mrz, faces=faces)
 
     def verify(

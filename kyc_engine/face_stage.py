@@ -170,12 +170,20 @@ class FaceStage:
         self._lock = threading.Lock()  # YuNet keeps its input size per instance
 
     @classmethod
-    def from_registry(cls, registry: ModelRegistry, *, liveness: bool = False) -> FaceStage:
-        """Build from the manifest; ``liveness`` also loads the MiniFASNet models (stage ``liveness``)."""
+    def from_registry(
+        cls,
+        registry: ModelRegistry,
+        *,
+        liveness: bool = False,
+        document_detector: DocumentDetector | None = None,
+    ) -> FaceStage:
+        """Build from the manifest; ``liveness`` also loads the MiniFASNet models (stage ``liveness``);
+        ``document_detector``: share the MRZ stage's detector for the misuse check."""
         return cls(
             FaceDetector.from_registry(registry),
             DlibEmbedder.from_registry(registry),
             liveness=PassiveLiveness.from_registry(registry) if liveness else None,
+            document_detector=document_detector,
         )
 
     def compare(self, a: np.ndarray, b: np.ndarray, *, selfie_checks: bool = False) -> FaceCompareReport:

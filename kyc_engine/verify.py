@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import compare_registration, document_checks
 from .face_stage import FaceCompareReport
-from .imageio import LoadedImage, downscale
+from .imageio import LoadedImage
 from .match.duplicates import find_duplicates
 from .mrz_stage import MrzReport
 from .policy import Policy, PolicyDecision
@@ -171,10 +171,7 @@ def run_verification(
     faces = None
     if engine.faces is not None:
         t = time.perf_counter()
-        work = engine.settings.limits.work_max_side
-        faces = engine.faces.compare(
-            downscale(selfie.bgr, work)[0], downscale(document.bgr, work)[0], selfie_checks=True
-        )
+        faces = engine.compare_faces(selfie, document, selfie_checks=True)
         timings["faces"] = (time.perf_counter() - t) * 1000
         for step, ms in faces.timings_ms.items():
             timings[f"faces.{step}"] = ms
