@@ -111,3 +111,18 @@ def test_bad_registration_is_an_input_error_not_a_traceback(case: dict) -> None:
     assert rc == 3 and report["error"]["code"] == "input.registration_invalid"
     locs = {tuple(e["loc"]) for e in report["error"]["detail"]["errors"]}
     assert {("full_name",), ("birth_date",)} <= locs
+
+
+def test_missing_registration_file_and_broken_policy_are_clear_errors(case: dict) -> None:
+    base = [*KYC, "verify", "--json", "--selfie", str(case["selfie"]), "--document", str(case["photo"])]
+    proc = subprocess.run([*base, "--registration", str(case["tmp"] / "absent.json")],
+                          capture_output=True, text=True, timeout=120, env=ENV)  # fmt: skip
+    assert proc.returncode == 3 and json.loads(proc.stdout)["error"]["code"] == "input.not_found"
+    reg = case["tmp"] / "ok.json"
+    reg.write_text(json.dumps(case["registration"]))
+    policy = case["tmp"] / "policy.toml"
+    policy.write_text('version = "x"\n[outcomes]\n"face.mismatch" = "maybe"\n')
+    proc = subprocess.run([*base, "--registration", str(reg), "--policy", str(policy)],
+                          capture_output=True, text=True, timeout=120, env=ENV)  # fmt: skip
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 4 and json.loads(proc.stdout)["error"]["code"] == "policy.invalid"
