@@ -9,6 +9,8 @@ command -v "$PY" >/dev/null || PY=python3
 
 apt_packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus tesseract-ocr-kaz tesseract-ocr-sqi
               tesseract-ocr-swa fonts-ocr-b fonts-dejavu-core)
+# The reviewer-console browser test drives Debian's Chromium through Playwright (no browser download).
+if [[ ",$extras," == *",dev,"* ]]; then apt_packages+=(chromium); fi
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,4 +1,5 @@
-"""Tables: tenants, api_keys, verifications, results, webhook_deliveries, audit_log.
+"""Tables: tenants, api_keys, verifications, results, webhook_deliveries, audit_log, reviewers,
+review_sessions, face_embeddings, reverify_runs, reverify_items.
 
 Personal data lives only in ``verifications.registration_enc`` (encrypted), the blob store (encrypted
 images), ``results.report`` and ``webhook_deliveries.payload``; erasure clears exactly those.
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -97,15 +100,35 @@ class Result(Base):
     timings_ms: Mapped[dict[str, float]] = mapped_column(JSONB)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    # Who produced the current decision: "engine" (the worker), "review" (a reviewer's override) or
+    # "reverify" (``kyc reverify --apply``). ``engine_decision`` keeps the first engine decision.
+    source: Mapped[str] = mapped_column(String(16), default="engine", server_default="engine")
+    engine_decision: Mapped[str | None] = mapped_column(String(16))
+    policy_version: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class WebhookDelivery(Base):
+    """One row per announced event. ``verification.completed`` at most once per verification (partial
+    unique index); overrides and re-verifications add ``verification.updated`` rows."""
+
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_due", "status", "next_attempt_at"),
+        Index(
+            "uq_webhook_completed_once",
+            "verification_id",
+            unique=True,
+            postgresql_where=text("event = 'verification.completed'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     verification_id: Mapped[str] = mapped_column(
-        ForeignKey("verifications.id", ondelete="CASCADE"), unique=True
+        ForeignKey("verifications.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(
+        String(40), default="verification.completed", server_default="verification.completed"
     )
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     url: Mapped[str | None] = mapped_column(Text)
@@ -129,3 +152,87 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+
+class Reviewer(Base):
+    """A person who works the review queue of one tenant. Passwords are stored as scrypt hashes."""
+
+    __tablename__ = "reviewers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="reviewer")  # reviewer|admin
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewSession(Base):
+    """A server-side login session; the cookie holds the token, the table only its SHA-256."""
+
+    __tablename__ = "review_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("reviewers.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FaceEmbedding(Base):
+    """The selfie embedding of a verified case, for the 1:N duplicate-identity search.
+
+    ``subject_hash`` is the SHA-256 of the normalised registration identity (issuing country and
+    document number), so "same face, different registration" is an inequality of hashes."""
+
+    __tablename__ = "face_embeddings"
+    __table_args__ = (Index("ix_face_embeddings_tenant_model", "tenant_id", "model"),)
+
+    verification_id: Mapped[str] = mapped_column(
+        ForeignKey("verifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(120))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, L2-normalised
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+
+class ReverifyRun(Base):
+    """One ``kyc reverify`` invocation: its filters, the policy it ran under, and its progress."""
+
+    __tablename__ = "reverify_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(36))
+    mode: Mapped[str] = mapped_column(String(8))  # dry_run|apply
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|completed|applied
+    filters: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    policy_version: Mapped[str] = mapped_column(String(40))
+    policy_toml: Mapped[str] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReverifyItem(Base):
+    """One stored verification inside a run: the old decision, and the new one once a worker ran it."""
+
+    __tablename__ = "reverify_items"
+    __table_args__ = (Index("ix_reverify_items_run_status", "run_id", "status"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("reverify_runs.id", ondelete="CASCADE"), primary_key=True)
+    verification_id: Mapped[str] = mapped_column(
+        ForeignKey("verifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
+    old_decision: Mapped[str | None] = mapped_column(String(16))
+    old_reasons: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    new_decision: Mapped[str | None] = mapped_column(String(16))
+    new_reasons: Mapped[list[str] | None] = mapped_column(JSONB)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

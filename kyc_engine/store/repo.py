@@ -190,6 +190,9 @@ def finish(
                 reason_codes=codes,
                 timings_ms=report.get("timings_ms", {}),
                 report=report,
+                source="engine",
+                engine_decision=decision,
+                policy_version=report.get("policy_version"),
             )
             .on_conflict_do_nothing()
         )
