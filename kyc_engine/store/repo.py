@@ -8,6 +8,7 @@ result impossible), ``release`` (give a row back after a transient failure) and 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -215,6 +216,72 @@ def finish(
           decision=decision, reasons=codes, error=(error or {}).get("code"))  # fmt: skip
     session.commit()
     return True
+
+
+def record_decision_change(
+    session: Session,
+    verification: Verification,
+    *,
+    decision: str,
+    source: str,
+    actor: str,
+    note: str | None = None,
+    reason_codes: list[str] | None = None,
+    report: dict[str, Any] | None = None,
+    policy_version: str | None = None,
+) -> str | None:
+    """Replace the current decision of a completed verification (a reviewer's override, ``source="review"``,
+    or an applied re-verification, ``source="reverify"``). Does not commit.
+
+    Updates ``results`` (and the report when one is given), appends an audit entry with who, before, after
+    and the note, and queues a signed ``verification.updated`` webhook when the verification has a
+    callback URL. Returns the previous decision."""
+    result = session.get(Result, verification.id)
+    if result is None or verification.status != "completed" or verification.erased_at is not None:
+        raise ValueError(f"verification {verification.id} has no current result to change")
+    before, before_codes = result.decision, list(result.reason_codes)
+    result.decision = decision
+    result.source = source
+    result.updated_at = datetime.now(UTC)
+    if reason_codes is not None:
+        result.reason_codes = reason_codes
+    if report is not None:
+        result.report = report
+        result.timings_ms = report.get("timings_ms", {})
+    if policy_version is not None:
+        result.policy_version = policy_version
+    verification.decision = decision
+    audit(session, f"decision.{source}", tenant_id=verification.tenant_id, verification_id=verification.id,
+          actor=actor, before=before, after=decision, before_reasons=before_codes,
+          after_reasons=list(result.reason_codes), note=note, policy_version=result.policy_version)  # fmt: skip
+    if verification.callback_url:
+        body = {
+            "event": "verification.updated",
+            "id": verification.id,
+            "status": "completed",
+            "external_ref": verification.external_ref,
+            "decision": decision,
+            "previous_decision": before,
+            "source": source,
+            "note": note,
+            "report": result.report,
+        }
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+        session.add(
+            WebhookDelivery(
+                id=new_id(),
+                verification_id=verification.id,
+                tenant_id=verification.tenant_id,
+                event="verification.updated",
+                url=verification.callback_url,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                attempt_log=[],
+            )  # fmt: skip
+        )
+    session.flush()
+    return before
 
 
 def erase(session: Session, blobs: BlobStore, verification: Verification, *, why: str) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..errors import KycError, TransientError
 from ..imageio import LoadedImage, load_image
+from ..policy import Policy
 from ..registration.model import parse_registration
 from ..store import repo
 from ..store.db import transient_db
@@ -40,7 +41,9 @@ def webhook_body(v: Verification, report: dict[str, Any] | None, error: dict[str
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _run(rt: Runtime, v: Verification) -> dict[str, Any]:
+def run_engine(rt: Runtime, v: Verification, policy: Policy | None = None) -> dict[str, Any]:
+    """Verify one stored verification with the worker's engine (and ``policy``, default the settings')
+    and return the report dict. Raises :class:`KycError` for missing or bad stored input."""
     if rt.engine is None:
         raise RuntimeError("the worker runtime has no engine")
     limits = rt.settings.limits
@@ -56,7 +59,11 @@ def _run(rt: Runtime, v: Verification) -> dict[str, Any]:
     registration = parse_registration(rt.cipher.decrypt(v.registration_enc), today=rt.settings.current_date())
     back = image("document_back", v.document_back_blob) if v.document_back_blob else None
     report = rt.engine.verify(
-        image("selfie", v.selfie_blob), image("document", v.document_blob), registration, document_back=back
+        image("selfie", v.selfie_blob),
+        image("document", v.document_blob),
+        registration,
+        document_back=back,
+        policy=policy,
     )
     return report.to_dict(v.lang)
 
@@ -78,7 +85,7 @@ def process_verification(verification_id: str) -> str:
             report: dict[str, Any] | None = None
             error: dict[str, Any] | None = None
             try:
-                report = _run(rt, v)
+                report = run_engine(rt, v)
             except TransientError:
                 raise
             except KycError as exc:
