@@ -85,6 +85,15 @@ class ServiceSettings(BaseModel):
     webhook_backoff_s: float = Field(30, description="First retry delay; doubles per attempt.")
     webhook_max_backoff_s: float = Field(3600, description="Longest delay between two attempts.")
     webhook_retry_hours: float = Field(26, description="Deliveries are retried for this long, then given up.")
+    review_session_hours: float = Field(12, description="A reviewer console login lasts this long.")
+    review_cookie_secure: bool = Field(
+        True,
+        description="Mark the reviewer session cookie Secure (HTTPS only; browsers also accept it on "
+        "http://localhost). Set false only for plain-HTTP development on another host.",
+    )
+    review_login_attempts_per_minute: int = Field(
+        10, description="Failed and successful console logins allowed per username per minute."
+    )
 
 
 class Settings(BaseSettings):
