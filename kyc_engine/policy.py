@@ -120,15 +120,24 @@ class PolicyDecision:
 def load_policy(path: Path) -> Policy:
     """Read and validate a policy file; ModelError (``policy.invalid``) says what is wrong."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        return Policy.model_validate(data)
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ModelError(f"Policy file not found: {path}", code="policy.not_found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ModelError(f"Policy file {path} is not valid TOML: {exc}", code="policy.invalid") from exc
+    return parse_policy(text, source=f"Policy file {path}")
+
+
+def parse_policy(text: str, *, source: str = "Policy") -> Policy:
+    """Validate a policy from its TOML text (e.g. the copy a re-verification run stores);
+    ModelError (``policy.invalid``) says what is wrong, prefixed with ``source``."""
+    try:
+        return Policy.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError(f"{source} is not valid TOML: {exc}", code="policy.invalid") from exc
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ModelError(f"Policy file {path} is invalid: {problems}", code="policy.invalid") from exc
+        raise ModelError(f"{source} is invalid: {problems}", code="policy.invalid") from exc
 
 
 @lru_cache(maxsize=8)
