@@ -148,6 +148,9 @@ def _add_service_commands(sub: Any) -> None:
     tenant.add_argument("action", choices=["create"], help="create")
     tenant.add_argument("name", help="tenant name")
     sub.add_parser("migrate", help="bring the service database schema to the newest revision")
+    from .service.review.commands import add_parser as add_reviewer_parser
+
+    add_reviewer_parser(sub)
 
 
 def _emit_error(err: KycError, as_json: bool) -> None:
@@ -248,6 +251,10 @@ def _cmd_service(args: argparse.Namespace, settings: Settings) -> int:
         out = commands.cmd_purge(settings, args.older_than_days)
     elif args.command == "tenant":
         out = commands.cmd_tenant_create(settings, args.name)
+    elif args.command == "reviewer":
+        from .service.review.commands import cmd_reviewer
+
+        out = cmd_reviewer(settings, args)
     else:
         out = commands.cmd_migrate(settings)
     print(json.dumps(out))
@@ -263,6 +270,7 @@ COMMANDS: dict[str, Any] = {
     "worker": _cmd_service,
     "purge": _cmd_service,
     "tenant": _cmd_service,
+    "reviewer": _cmd_service,
     "migrate": _cmd_service,
 }
 
