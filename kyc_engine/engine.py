@@ -15,7 +15,7 @@ from .errors import ModelError
 from .face_stage import FaceCompareReport, FaceStage
 from .imageio import LoadedImage, downscale
 from .manifest import ModelRegistry
-from .match.index import FaceIndex
+from .match.index import DuplicateIndex
 from .mrz_stage import MrzReport, MrzStage
 from .ocr.mrz_ocr import MrzRecognizer
 from .policy import Policy, cached_policy
@@ -49,7 +49,7 @@ class Engine:
         self.faces = faces
         #: 1:N gallery of verified faces; when set, ``verify`` raises ``face.duplicate_identity`` for a
         #: selfie already stored under another registration. The service fills it from PostgreSQL.
-        self.face_index: FaceIndex | None = None
+        self.face_index: DuplicateIndex | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, stages: tuple[str, ...] = ("mrz",)) -> Engine:
@@ -81,10 +81,12 @@ class Engine:
         *,
         document_back: LoadedImage | None = None,
         policy: Policy | None = None,
+        face_index: DuplicateIndex | None = None,
     ) -> VerifyReport:
         """Selfie + document (+ back) + registration data → decision with reasons (see ``verify``).
 
-        Build the engine with ``stages=VERIFY_STAGES``; ``policy`` defaults to the settings' policy file."""
+        Build the engine with ``stages=VERIFY_STAGES``; ``policy`` defaults to the settings' policy file;
+        ``face_index`` (default :attr:`face_index`) is the 1:N gallery searched for duplicate identities."""
         if self.faces is None:
             raise ModelError(
                 "kyc verify needs the face stage: Engine.from_settings(s, stages=VERIFY_STAGES)."
@@ -96,6 +98,7 @@ class Engine:
             registration,
             document_back=document_back,
             policy=policy or cached_policy(self.settings.policy_path),
+            face_index=face_index,
         )
 
     def today(self) -> date:

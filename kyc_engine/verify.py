@@ -16,6 +16,7 @@ from .checks import compare_registration, document_checks
 from .face_stage import FaceCompareReport
 from .imageio import LoadedImage
 from .match.duplicates import find_duplicates
+from .match.index import DuplicateIndex
 from .mrz_stage import MrzReport
 from .policy import Policy, PolicyDecision
 from .reasons import Reason, ReasonCode
@@ -153,8 +154,11 @@ def run_verification(
     *,
     document_back: LoadedImage | None = None,
     policy: Policy,
+    face_index: DuplicateIndex | None = None,
 ) -> VerifyReport:
-    """Run every stage and check on one case and decide. Never raises for business outcomes."""
+    """Run every stage and check on one case and decide. Never raises for business outcomes.
+
+    ``face_index`` (default ``engine.face_index``) is searched for the selfie under other registrations."""
     start = time.perf_counter()
     timings: dict[str, float] = {}
     notes: list[str] = []
@@ -190,9 +194,10 @@ def run_verification(
         registration_checks = match.checks
         reasons += match.reasons
         key = subject_key(mrz)
-        if engine.face_index is not None and faces is not None and "a" in faces.embeddings and key:
+        index = face_index if face_index is not None else engine.face_index
+        if index is not None and faces is not None and "a" in faces.embeddings and key:
             threshold = engine.settings.duplicate_max_distance
-            reasons += find_duplicates(engine.face_index, faces.embeddings["a"], key, threshold)
+            reasons += find_duplicates(index, faces.embeddings["a"], key, threshold)
     else:
         notes.append("registration data not compared: the document's MRZ was not read valid")
     timings["checks"] = (time.perf_counter() - t) * 1000

@@ -26,7 +26,7 @@ caller picks the threshold to trade reviewer load against missed duplicates.
 from __future__ import annotations
 
 from kyc_engine.match.embedding import FaceEmbedding
-from kyc_engine.match.index import FaceIndex
+from kyc_engine.match.index import DuplicateIndex
 from kyc_engine.reasons import Reason, ReasonCode
 
 __all__ = ["find_duplicates"]
@@ -36,7 +36,7 @@ _DECIMALS = 4
 
 
 def find_duplicates(
-    index: FaceIndex, embedding: FaceEmbedding, subject_key: str, threshold: float, *, limit: int = 5
+    index: DuplicateIndex, embedding: FaceEmbedding, subject_key: str, threshold: float, *, limit: int = 5
 ) -> list[Reason]:
     """One ``face.duplicate_identity`` reason per stored case within ``threshold`` (Euclidean, inclusive)
     of ``embedding`` whose subject key differs from ``subject_key``, nearest first, at most ``limit``.

@@ -31,11 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 
-__all__ = ["DIMENSIONS", "FaceIndex", "IndexHit"]
+__all__ = ["DIMENSIONS", "DuplicateIndex", "FaceIndex", "IndexHit"]
 
 #: dlib ResNet descriptor length.
 DIMENSIONS: Final = 128
@@ -49,6 +49,15 @@ class IndexHit:
     case_id: str
     subject_key: str
     distance: float
+
+
+class DuplicateIndex(Protocol):
+    """What the duplicate check searches: a :class:`FaceIndex`, or a view of one (the worker's
+    tenant-scoped gallery, which hashes the subject key and re-checks hits against the store)."""
+
+    def duplicates(
+        self, vector: np.ndarray, subject_key: str, threshold: float, k: int = 10
+    ) -> list[IndexHit]: ...
 
 
 class FaceIndex:
