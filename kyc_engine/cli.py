@@ -148,6 +148,9 @@ def _add_service_commands(sub: Any) -> None:
     tenant.add_argument("action", choices=["create"], help="create")
     tenant.add_argument("name", help="tenant name")
     sub.add_parser("migrate", help="bring the service database schema to the newest revision")
+    from .reverify import add_parser as add_reverify_parser
+
+    add_reverify_parser(sub)
     from .service.review.commands import add_parser as add_reviewer_parser
 
     add_reviewer_parser(sub)
@@ -261,6 +264,13 @@ def _cmd_service(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _cmd_reverify(args: argparse.Namespace, settings: Settings) -> int:
+    from .reverify import cmd_reverify
+
+    print(json.dumps(cmd_reverify(args, settings)))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Any] = {
     "mrz": _cmd_mrz,
     "face-compare": _cmd_face_compare,
@@ -272,6 +282,7 @@ COMMANDS: dict[str, Any] = {
     "tenant": _cmd_service,
     "reviewer": _cmd_service,
     "migrate": _cmd_service,
+    "reverify": _cmd_reverify,
 }
 
 

@@ -15,12 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .blobs import BlobStore, Cipher
-from .models import ApiKey, AuditLog, Result, Tenant, Verification, WebhookDelivery
+from .models import (
+    ApiKey,
+    AuditLog,
+    Result,
+    ReverifyItem,
+    ReverifyRun,
+    Tenant,
+    Verification,
+    WebhookDelivery,
+)
 
 KEY_PREFIX = "kyc_"
 
@@ -337,3 +346,113 @@ def expired(session: Session, older_than_days: int, limit: int = 500) -> list[Ve
             .limit(limit)
         )
     )
+
+
+# --- re-verification runs (``kyc reverify``) ---------------------------------------------------------
+
+
+def create_reverify_run(
+    session: Session,
+    *,
+    mode: str,
+    filters: dict[str, Any],
+    policy_version: str,
+    policy_toml: str,
+    tenant_id: str | None,
+    since: datetime | None,
+    decision: str | None,
+) -> ReverifyRun:
+    """A run and one ``pending`` item per completed, not erased verification matching the filters, with
+    its current decision and reason codes as the old ones. Commits."""
+    run = ReverifyRun(id=new_id(), tenant_id=tenant_id, mode=mode, status="running", filters=filters,
+                      policy_version=policy_version, policy_toml=policy_toml, total=0)  # fmt: skip
+    session.add(run)
+    session.flush()
+    chosen = (
+        select(literal(run.id), Verification.id, literal("pending"), Result.decision, Result.reason_codes)
+        .join(Result, Result.verification_id == Verification.id)
+        .where(Verification.status == "completed", Verification.erased_at.is_(None))
+    )
+    if tenant_id is not None:
+        chosen = chosen.where(Verification.tenant_id == tenant_id)
+    if since is not None:
+        chosen = chosen.where(Verification.created_at >= since)
+    if decision is not None:
+        chosen = chosen.where(Result.decision == decision)
+    cols = ["run_id", "verification_id", "status", "old_decision", "old_reasons"]
+    session.execute(insert(ReverifyItem).from_select(cols, chosen))
+    run.total = int(
+        session.scalar(select(func.count()).select_from(ReverifyItem).where(ReverifyItem.run_id == run.id))
+        or 0
+    )
+    audit(session, "reverify.started", tenant_id=tenant_id, run_id=run.id, mode=mode,
+          policy_version=policy_version, total=run.total, filters=filters)  # fmt: skip
+    session.commit()
+    return run
+
+
+def open_reverify_run(session: Session, filters: dict[str, Any], policy_toml: str) -> ReverifyRun | None:
+    """The newest unfinished run with exactly these filters and policy text (what a rerun continues)."""
+    return session.scalar(
+        select(ReverifyRun)
+        .where(
+            ReverifyRun.status == "running",
+            ReverifyRun.filters == filters,
+            ReverifyRun.policy_toml == policy_toml,
+        )  # fmt: skip
+        .order_by(ReverifyRun.created_at.desc())
+        .limit(1)
+    )
+
+
+def reverify_counts(session: Session, run_id: str) -> dict[str, int]:
+    """Items of a run by status (``pending``, ``done``, ``failed``)."""
+    rows = session.execute(
+        select(ReverifyItem.status, func.count())
+        .where(ReverifyItem.run_id == run_id)
+        .group_by(ReverifyItem.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+def pending_reverify_items(session: Session, run_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(ReverifyItem.verification_id)
+            .where(ReverifyItem.run_id == run_id, ReverifyItem.status == "pending")
+            .order_by(ReverifyItem.verification_id)
+        )
+    )
+
+
+def finish_reverify_item(
+    session: Session,
+    run_id: str,
+    verification_id: str,
+    *,
+    new_decision: str | None,
+    new_reasons: list[str] | None,
+    report: dict[str, Any] | None,
+    error: dict[str, Any] | None,
+) -> bool:
+    """Record a re-verification outcome once: only a ``pending`` item changes (to ``done``, or ``failed``
+    with ``error``). Commits. False when the item was already finished (a duplicate job)."""
+    row = session.execute(
+        update(ReverifyItem)
+        .where(
+            ReverifyItem.run_id == run_id,
+            ReverifyItem.verification_id == verification_id,
+            ReverifyItem.status == "pending",
+        )  # fmt: skip
+        .values(
+            status="failed" if error is not None else "done",
+            new_decision=new_decision,
+            new_reasons=new_reasons,
+            report=report,
+            error=error,
+            updated_at=func.now(),
+        )  # fmt: skip
+        .returning(ReverifyItem.verification_id)
+    ).first()
+    session.commit()
+    return row is not None
