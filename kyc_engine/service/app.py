@@ -20,6 +20,7 @@ from . import errors
 from .deps import AuthCache
 from .limits import BodyLimit, RateLimiter
 from .metrics import KycCollector
+from .review.routes import install as install_review
 from .routes import health, verifications
 
 log = logging.getLogger(__name__)
@@ -66,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.service.max_request_bytes)
     app.include_router(verifications.router)
     app.include_router(health.router)
+    install_review(app)  # the reviewer console under /review (server-rendered pages, session login)
     return app
