@@ -80,6 +80,11 @@ class ServiceSettings(BaseModel):
     worker_nice: int = Field(
         10, description="`kyc worker` lowers its CPU priority by this much so the API stays responsive."
     )
+    callback_allow_private: bool = Field(
+        False,
+        description="Allow callback URLs on loopback, private, link-local and other non-public addresses "
+        "(development and tests only: otherwise a callback could reach internal services).",
+    )
     webhook_poll_s: float = Field(2, description="How often each worker looks for due webhook deliveries.")
     webhook_timeout_s: float = Field(10, description="HTTP timeout of one webhook attempt.")
     webhook_backoff_s: float = Field(30, description="First retry delay; doubles per attempt.")
