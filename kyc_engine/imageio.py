@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -164,18 +165,15 @@ def _jpeg_complete(data: bytes) -> bool:
         if pos > n:
             return False
         if marker == 0xDA:  # entropy-coded data: 0xFF is only ever followed by 00, RSTn or a marker
-            while True:
-                pos = data.find(b"\xff", pos)
-                if pos < 0 or pos + 1 >= n:
-                    return False
-                nxt = data[pos + 1]
-                if nxt == 0x00 or 0xD0 <= nxt <= 0xD7:
-                    pos += 2
-                elif nxt == 0xFF:
-                    pos += 1
-                else:
-                    break
+            end = _SCAN_END.search(data, pos)  # in C: a Python loop here cost ~0.5 ms per photo
+            if end is None:
+                return False
+            pos = end.start()
     return False
+
+
+# The first 0xFF followed by a byte that is not 00 (stuffing), RSTn or FF (fill) ends a scan.
+_SCAN_END: Final = re.compile(rb"\xff[\x01-\xcf\xd8-\xfe]")
 
 
 def _png_complete(data: bytes) -> bool:

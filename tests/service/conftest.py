@@ -80,6 +80,7 @@ def make_settings(tmp: Path, label: str, **service: Any) -> Settings:
         "webhook_poll_s": 0.3,
         "webhook_backoff_s": 0.5,
         "webhook_timeout_s": 5.0,
+        "callback_allow_private": True,  # the tests' webhook receivers listen on 127.0.0.1
     }
     base.update(service)
     return Settings(today=TODAY, service=ServiceSettings(**base))

@@ -154,6 +154,39 @@ def test_wrong_content_type_and_broken_bodies(deployment: Deployment, acme: dict
     assert r.status_code == 422 and r.json()["detail"]["field"] == "callback_url"
 
 
+def test_private_callback_urls_are_refused_unless_the_setting_allows_them(deployment: Deployment) -> None:
+    tenant = deployment.tenant("ssrf")
+    key = auth(tenant.api_key)
+    strict = deployment.settings.model_copy(
+        update={"service": deployment.settings.service.model_copy(update={"callback_allow_private": False})}
+    )
+    with TestClient(create_app(strict)) as client:
+        for url, reason in [("http://127.0.0.1:8080/hook", "loopback"), ("http://169.254.169.254/latest", "link_local"),
+                            ("http://10.0.0.5/hook", "private"), ("http://[::ffff:192.168.1.1]/", "private"),
+                            ("http://localhost:9000/", "loopback"), ("https://u:p@hooks.example.org/", "credentials"),
+                            ("ftp://hooks.example.org/", "scheme")]:  # fmt: skip
+            r = client.post("/v1/verifications", headers=key, **submission(callback_url=url))
+            body = r.json()
+            assert r.status_code == 422, (url, r.text)
+            assert set(body) == {"code", "message", "detail"}
+            assert body["code"] == "input.callback_url_forbidden"
+            assert body["detail"] == {"field": "callback_url", "reason": reason}
+        r = client.post(
+            "/v1/verifications", headers=key, **submission(seed=7, callback_url="http://93.184.215.14/hook")
+        )
+        assert r.status_code == 202, r.text  # a public address literal needs no DNS
+    with deployment.rt.session() as s:
+        stored = s.scalars(
+            select(Verification.callback_url).where(Verification.tenant_id == tenant.tenant_id)
+        ).all()
+    assert stored == ["http://93.184.215.14/hook"]  # nothing refused was stored
+    # the test deployment allows private receivers (tests/service/conftest.py): the same URL is accepted
+    r = deployment.client.post(
+        "/v1/verifications", headers=key, **submission(seed=8, callback_url="http://127.0.0.1:8080/hook")
+    )
+    assert r.status_code == 202, r.text
+
+
 def test_oversized_bodies_and_images(tmp_path, deployment: Deployment) -> None:
     settings = make_settings(tmp_path, "small").model_copy(
         update={"service": deployment.settings.service.model_copy(update={"max_request_bytes": 600_000})}

@@ -150,3 +150,86 @@ def test_the_migrations_build_exactly_the_models_schema(deployment: Deployment) 
     with deployment.rt.db.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 answering ``status`` (with ``location`` for redirects)."""
+
+    def __init__(self, status: int = 200, location: str | None = None) -> None:
+        self.hosts: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers["Content-Length"]))
+                outer.hosts.append(self.headers["Host"])
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _completed_with_delivery(d: Deployment, headers: dict, callback_url: str) -> str:
+    vid = submit(d, headers, callback_url=callback_url)
+    with d.rt.session() as s:
+        token = repo.claim(s, vid, 60)
+        assert token is not None
+        assert repo.finish(s, vid, token, report={"decision": "review", "reasons": [], "timings_ms": {}},
+                           error=None, webhook_payload=b'{"id": "x"}')  # fmt: skip
+    return vid
+
+
+def _delivery(d: Deployment, vid: str) -> WebhookDelivery:
+    with d.rt.session() as s:
+        return s.query(WebhookDelivery).filter_by(verification_id=vid).one()
+
+
+def test_a_callback_that_turned_private_is_refused_at_delivery_time(deployment: Deployment, acme: dict) -> None:
+    """DNS rebinding: the URL passed at submit time, but now resolves to a private address. The worker
+    checks again before the POST and sends nothing."""
+    receiver = Receiver()
+    try:
+        vid = _completed_with_delivery(deployment, acme["headers"], f"http://localhost:{receiver.port}/hook")
+        strict = deployment.settings.model_copy(
+            update={"service": deployment.settings.service.model_copy(update={"callback_allow_private": False})}
+        )
+        rt = Runtime.build(strict, pool_size=1)
+        try:
+            deliver_due(rt)
+        finally:
+            rt.close()
+        d = _delivery(deployment, vid)
+        assert d.status == "failed" and d.attempts == 1  # not retried
+        assert d.attempt_log[0]["error"] == "input.callback_url_forbidden" and d.attempt_log[0]["status_code"] is None
+        assert receiver.hosts == []  # no request reached the address
+    finally:
+        receiver.close()
+
+
+def test_delivery_sends_the_original_host_and_does_not_follow_redirects(deployment: Deployment, acme: dict) -> None:
+    target = Receiver()
+    redirector = Receiver(status=302, location=target.url)
+    try:
+        ok = _completed_with_delivery(deployment, acme["headers"], f"http://localhost:{target.port}/hook")
+        moved = _completed_with_delivery(deployment, acme["headers"], redirector.url)
+        deliver_due(deployment.rt, batch=50)
+        assert _delivery(deployment, ok).status == "delivered"
+        assert target.hosts == [f"localhost:{target.port}"]  # connected to the checked address, Host kept
+        d = _delivery(deployment, moved)
+        assert d.status == "pending" and d.attempt_log[0]["status_code"] == 302  # a redirect is a failure
+        assert redirector.hosts == [f"127.0.0.1:{redirector.port}"]
+    finally:
+        target.close()
+        redirector.close()

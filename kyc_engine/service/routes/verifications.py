@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,6 +21,7 @@ from ...store import repo
 from ...store.db import transient_db
 from ...store.models import Verification
 from ...worker.runtime import Runtime
+from ..callbacks import check_callback_url
 from ..deps import Caller, CallerDep, RuntimeDep
 from ..errors import ApiError
 from ..schemas import ERRORS, Submitted, VerificationOut, VerificationPage
@@ -114,15 +116,13 @@ async def _read_form(request: Request, rt: Runtime) -> dict[str, Any]:
     return out
 
 
-def _validate_text(fields: dict[str, Any]) -> None:
+def _validate_text(fields: dict[str, Any], rt: Runtime) -> None:
     ref = fields.get("external_ref")
     if ref is not None and len(ref) > 200:
         raise _bad("input.invalid_field", "external_ref is longer than 200 characters.", field="external_ref")
     url = fields.get("callback_url")
     if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
-            raise _bad("input.invalid_field", "callback_url must be an http(s) URL.", field="callback_url")
+        check_callback_url(url, allow_private=rt.settings.service.callback_allow_private)
     if fields.get("lang", "en") not in LANGS:
         raise _bad("input.invalid_field", f"lang must be one of {', '.join(LANGS)}.", field="lang")
 
@@ -136,49 +136,55 @@ def _request_hash(fields: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
-def _replay(v: Verification, request_sha256: str) -> Verification:
-    if v.request_sha256 != request_sha256:
+def _replay(existing: repo.Submission, request_sha256: str) -> repo.Submission:
+    if existing.request_sha256 != request_sha256:
         raise ApiError(409, "idempotency.conflict",
-                       "This Idempotency-Key was used for a different request.", {"id": v.id})  # fmt: skip
-    return v
+                       "This Idempotency-Key was used for a different request.", {"id": existing.id})  # fmt: skip
+    return existing
 
 
-def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None) -> Verification:
-    """Validate, store, commit, then enqueue (the row is durable before the job exists)."""
+@contextmanager
+def _connection(rt: Runtime) -> Iterator[Connection]:
+    """A pooled connection in autocommit mode: each statement of the submit path is its own transaction,
+    so no BEGIN/COMMIT round trips (the insert is one atomic statement)."""
+    with transient_db(), rt.db.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None) -> repo.Submission:
+    """Validate, store, commit, then enqueue (the row is durable before the job exists).
+
+    A replayed Idempotency-Key is answered before anything is validated or stored."""
     request_sha256 = _request_hash(fields)
     if idem:
-        with rt.session() as s, transient_db():
-            existing = repo.find_idempotent(s, caller.tenant_id, idem)
+        with _connection(rt) as conn:
+            existing = repo.find_submission(conn, caller.tenant_id, idem)
         if existing is not None:
             return _replay(existing, request_sha256)
-    _validate_text(fields)
+    _validate_text(fields, rt)
     settings = rt.settings
     parse_registration(fields["registration"], today=settings.current_date())
     for key in IMAGE_PARTS:
         if key in fields:
             probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
-                       max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
+                        max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
     blobs = {key: rt.blobs.put(caller.tenant_id, fields[key]) for key in IMAGE_PARTS if key in fields}
-    v = Verification(
-        id=repo.new_id(), tenant_id=caller.tenant_id, status="queued", idempotency_key=idem,
-        request_sha256=request_sha256, external_ref=fields.get("external_ref") or None,
-        callback_url=fields.get("callback_url") or None, lang=fields.get("lang") or "en",
-        selfie_blob=blobs["selfie"], document_blob=blobs["document"], document_back_blob=blobs.get("document_back"),
-        registration_enc=rt.cipher.encrypt(fields["registration"]), attempts=0, enqueued_at=datetime.now(UTC),
-    )  # fmt: skip
-    with rt.session() as s, transient_db():
-        s.add(v)
-        repo.audit(s, "verification.created", tenant_id=caller.tenant_id, verification_id=v.id)
-        try:
-            s.commit()
-        except IntegrityError:  # the same Idempotency-Key raced in from another request
-            s.rollback()
-            existing = repo.find_idempotent(s, caller.tenant_id, idem) if idem else None
+    vid = repo.new_id()
+    with _connection(rt) as conn:
+        inserted = repo.insert_submission(
+            conn, verification_id=vid, tenant_id=caller.tenant_id, idempotency_key=idem,
+            request_sha256=request_sha256, external_ref=fields.get("external_ref") or None,
+            callback_url=fields.get("callback_url") or None, lang=fields.get("lang") or "en",
+            selfie_blob=blobs["selfie"], document_blob=blobs["document"],
+            document_back_blob=blobs.get("document_back"), registration_enc=rt.cipher.encrypt(fields["registration"]),
+        )  # fmt: skip
+        if not inserted:  # the same Idempotency-Key raced in from another request
+            existing = repo.find_submission(conn, caller.tenant_id, idem) if idem else None
             if existing is None:
-                raise
+                raise KycError("The verification could not be stored.", code="engine.internal")
             return _replay(existing, request_sha256)
-    rt.enqueue(v.id)
-    return v
+    rt.enqueue(vid)
+    return repo.Submission(vid, "queued", request_sha256)
 
 
 @router.post(
