@@ -25,11 +25,13 @@ caller picks the threshold to trade reviewer load against missed duplicates.
 
 from __future__ import annotations
 
+import hashlib
+
 from kyc_engine.match.embedding import FaceEmbedding
 from kyc_engine.match.index import DuplicateIndex
 from kyc_engine.reasons import Reason, ReasonCode
 
-__all__ = ["find_duplicates"]
+__all__ = ["find_duplicates", "subject_hash"]
 
 #: Distances in reasons are rounded to this many decimals (float32 search is accurate to ~1e-3).
 _DECIMALS = 4
@@ -66,3 +68,14 @@ def find_duplicates(
         )
         for hit in hits
     ]
+
+
+def subject_hash(subject_key: str) -> str:
+    """SHA-256 (hex) of a normalised subject key: the form stored in ``face_embeddings.subject_hash``,
+    so the store never holds the document number itself.
+
+    Example::
+
+        subject_hash("KAZ:N1234567") == subject_hash(" kaz:n1234567 ")   # True
+    """
+    return hashlib.sha256(subject_key.strip().upper().encode()).hexdigest()

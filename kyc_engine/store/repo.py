@@ -1,8 +1,9 @@
 """Every query the service and the worker run. Each one is scoped by tenant where a tenant asks.
 
 The worker's state machine lives here: ``claim`` (a conditional UPDATE: only one worker can own a row),
-``finish`` (writes the result only while still owning the claim; the results primary key makes a second
-result impossible), ``release`` (give a row back after a transient failure) and ``erase``.
+``finish`` (writes the result, and a verified case's face descriptor, only while still owning the claim;
+the results primary key makes a second result impossible), ``release`` (give a row back after a transient
+failure) and ``erase``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select, text, update
+from sqlalchemy import func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from . import faces
 from .blobs import BlobStore, Cipher
 from .models import (
     ApiKey,
@@ -104,68 +106,6 @@ def find_idempotent(session: Session, tenant_id: str, key: str) -> Verification 
     )
 
 
-# --- the API's submit path: plain statements on an autocommit connection (no ORM unit of work) -------
-
-
-@dataclass(frozen=True)
-class Submission:
-    """What the submit path needs of a verification row."""
-
-    id: str
-    status: str
-    request_sha256: str
-
-
-_FIND_SUBMISSION = text(
-    "SELECT id, status, request_sha256 FROM verifications WHERE tenant_id = :tenant_id AND idempotency_key = :key"
-)
-# One statement, so one round trip and atomic even in autocommit: the row and its audit entry, or nothing
-# when the tenant's Idempotency-Key already exists.
-_INSERT_SUBMISSION = text(
-    "WITH v AS (INSERT INTO verifications (id, tenant_id, status, idempotency_key, request_sha256, external_ref, "
-    "callback_url, lang, selfie_blob, document_blob, document_back_blob, registration_enc, attempts, enqueued_at) "
-    "VALUES (:id, :tenant_id, 'queued', :idempotency_key, :request_sha256, :external_ref, :callback_url, :lang, "
-    ":selfie_blob, :document_blob, :document_back_blob, :registration_enc, 0, now()) "
-    "ON CONFLICT ON CONSTRAINT uq_verifications_idempotency DO NOTHING RETURNING id, tenant_id) "
-    "INSERT INTO audit_log (tenant_id, verification_id, action, detail) "
-    "SELECT tenant_id, id, 'verification.created', '{}'::jsonb FROM v RETURNING verification_id"
-)
-
-
-def find_submission(conn: Connection, tenant_id: str, key: str) -> Submission | None:
-    """The tenant's verification with this Idempotency-Key, if any."""
-    row = conn.execute(_FIND_SUBMISSION, {"tenant_id": tenant_id, "key": key}).first()
-    return Submission(row[0], row[1], row[2]) if row else None
-
-
-def insert_submission(
-    conn: Connection,
-    *,
-    verification_id: str,
-    tenant_id: str,
-    idempotency_key: str | None,
-    request_sha256: str,
-    external_ref: str | None,
-    callback_url: str | None,
-    lang: str,
-    selfie_blob: str,
-    document_blob: str,
-    document_back_blob: str | None,
-    registration_enc: bytes,
-) -> bool:
-    """Insert a queued verification and its ``verification.created`` audit entry in one statement (the
-    API's hot path: ~1 round trip instead of the ORM's flush, audit insert and commit). Returns False,
-    writing nothing, when the tenant already has a verification with ``idempotency_key``. Commits only
-    if ``conn`` is in autocommit mode; otherwise the caller commits."""
-    params = {
-        "id": verification_id, "tenant_id": tenant_id, "idempotency_key": idempotency_key,
-        "request_sha256": request_sha256, "external_ref": external_ref, "callback_url": callback_url,
-        "lang": lang, "selfie_blob": selfie_blob, "document_blob": document_blob,
-        "document_back_blob": document_back_blob, "registration_enc": registration_enc,
-    }  # fmt: skip
-    return conn.execute(_INSERT_SUBMISSION, params).first() is not None
-
-
 def list_verifications(
     session: Session,
     tenant_id: str,
@@ -232,9 +172,11 @@ def finish(
     report: dict[str, Any] | None,
     error: dict[str, Any] | None,
     webhook_payload: bytes | None,
+    face: faces.NewFace | None = None,
 ) -> bool:
     """Record the outcome if this worker still owns the claim. One transaction: status, result, webhook
-    delivery, audit. Returns False (and writes nothing) when another worker took the row over."""
+    delivery, audit, and ``face`` (the selfie descriptor) in ``face_embeddings`` when the decision is
+    ``verified``. Returns False (and writes nothing) when another worker took the row over."""
     status = "completed" if report is not None else "failed"
     decision = report["decision"] if report is not None else None
     row = session.execute(
@@ -268,6 +210,8 @@ def finish(
             )
             .on_conflict_do_nothing()
         )
+    if face is not None and decision == "verified":
+        faces.save(session, verification_id, tenant_id, face)
     if callback_url and webhook_payload is not None:
         session.execute(
             insert(WebhookDelivery)
@@ -356,8 +300,9 @@ def record_decision_change(
 
 
 def erase(session: Session, blobs: BlobStore, verification: Verification, *, why: str) -> None:
-    """Delete the images and personal data of one verification; keep ids, status, decision, reason codes
-    and an audit entry. Blobs shared with another live verification of the tenant (same upload) stay."""
+    """Delete the images, the face descriptor and the personal data of one verification; keep ids, status,
+    decision, reason codes and an audit entry. Blobs shared with another live verification of the tenant
+    (same upload) stay."""
     names = {
         n
         for n in (verification.selfie_blob, verification.document_blob, verification.document_back_blob)
@@ -372,6 +317,7 @@ def erase(session: Session, blobs: BlobStore, verification: Verification, *, why
     verification.callback_url = None
     verification.selfie_blob = verification.document_blob = verification.document_back_blob = None
     verification.erased_at = datetime.now(UTC)
+    faces.delete(session, verification.id)  # the face descriptor is biometric personal data
     session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.verification_id == verification.id, WebhookDelivery.status == "pending")

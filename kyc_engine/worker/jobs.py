@@ -4,6 +4,10 @@ Idempotent: the job first claims the row with a conditional UPDATE; a job for a 
 completed, failed, erased or owned by a live worker does nothing. Only :class:`TransientError` escapes
 (rq then retries with back-off); bad input and engine errors end the verification as ``failed`` with
 their error code, never as a retry loop.
+
+A case decided ``verified`` stores its selfie descriptor (``face_embeddings``) in the transaction that
+records the result; before the engine runs, the worker's gallery is refreshed and the tenant's view of it
+is searched for the same face under another registration (``face.duplicate_identity``).
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from sqlalchemy.exc import OperationalError
 
 from ..errors import KycError, TransientError
 from ..imageio import LoadedImage, load_image
+from ..match.duplicates import subject_hash
+from ..match.index import DuplicateIndex
 from ..policy import Policy
 from ..registration.model import parse_registration
 from ..store import repo
 from ..store.db import transient_db
+from ..store.faces import NewFace
 from ..store.models import Verification
+from ..verify import VerifyReport
 from .runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -43,7 +51,15 @@ def webhook_body(v: Verification, report: dict[str, Any] | None, error: dict[str
 
 def run_engine(rt: Runtime, v: Verification, policy: Policy | None = None) -> dict[str, Any]:
     """Verify one stored verification with the worker's engine (and ``policy``, default the settings')
-    and return the report dict. Raises :class:`KycError` for missing or bad stored input."""
+    and return the report dict. Raises :class:`KycError` for missing or bad stored input. No duplicate
+    search (see :func:`verify_stored`)."""
+    return verify_stored(rt, v, policy).to_dict(v.lang)
+
+
+def verify_stored(
+    rt: Runtime, v: Verification, policy: Policy | None = None, face_index: DuplicateIndex | None = None
+) -> VerifyReport:
+    """:func:`run_engine`, returning the report object; ``face_index``: the 1:N gallery view to search."""
     if rt.engine is None:
         raise RuntimeError("the worker runtime has no engine")
     limits = rt.settings.limits
@@ -58,14 +74,26 @@ def run_engine(rt: Runtime, v: Verification, policy: Policy | None = None) -> di
         raise KycError("registration data is missing", code="store.registration_missing")
     registration = parse_registration(rt.cipher.decrypt(v.registration_enc), today=rt.settings.current_date())
     back = image("document_back", v.document_back_blob) if v.document_back_blob else None
-    report = rt.engine.verify(
+    return rt.engine.verify(
         image("selfie", v.selfie_blob),
         image("document", v.document_blob),
         registration,
         document_back=back,
         policy=policy,
+        face_index=face_index,
     )
-    return report.to_dict(v.lang)
+
+
+def stored_face(report: VerifyReport) -> NewFace | None:
+    """The selfie descriptor to store for a ``verified`` report (None otherwise): the raw vector comes from
+    the report object, never from its JSON, which does not carry it."""
+    key = report.subject_key
+    if report.decision.decision != "verified" or key is None or report.faces is None:
+        return None
+    selfie = report.faces.embeddings.get("a")
+    if selfie is None:
+        return None
+    return NewFace(subject_hash(key), selfie.model, selfie.vector)
 
 
 def process_verification(verification_id: str) -> str:
@@ -84,8 +112,15 @@ def process_verification(verification_id: str) -> str:
                 return "skipped"
             report: dict[str, Any] | None = None
             error: dict[str, Any] | None = None
+            face: NewFace | None = None
+            view = None
+            if rt.gallery is not None:
+                with transient_db():
+                    rt.gallery.refresh(s)
+                view = rt.gallery.view(s, v.tenant_id)
             try:
-                report = run_engine(rt, v)
+                verified = verify_stored(rt, v, face_index=view)
+                report, face = verified.to_dict(v.lang), stored_face(verified)
             except TransientError:
                 raise
             except KycError as exc:
@@ -105,7 +140,7 @@ def process_verification(verification_id: str) -> str:
                 }
             with transient_db():
                 done = repo.finish(s, verification_id, token, report=report, error=error,
-                                   webhook_payload=webhook_body(v, report, error))  # fmt: skip
+                                   webhook_payload=webhook_body(v, report, error), face=face)  # fmt: skip
         except (TransientError, OperationalError, RedisError) as exc:
             log.warning("verification %s: transient failure (%s); giving the row back", verification_id, exc)
             try:

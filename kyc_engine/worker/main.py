@@ -24,7 +24,8 @@ from rq import SimpleWorker
 
 from ..errors import KycError
 from ..settings import Settings
-from ..store.db import migrate
+from ..store.db import migrate, transient_db
+from .gallery import GallerySync
 from .reconcile import reconcile
 from .runtime import Runtime, set_runtime
 from .webhooks import deliver_due
@@ -61,6 +62,14 @@ def _background(settings: Settings) -> None:
         rt.close()
 
 
+def load_gallery(rt: Runtime) -> GallerySync | None:
+    """The tenants' stored faces of the engine's embedding model, in memory (once, like the models)."""
+    if rt.engine is None or rt.engine.faces is None:
+        return None
+    with rt.session() as s, transient_db():
+        return GallerySync.load(s, rt.engine.faces.embedder.model)
+
+
 def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """Migrate, preload the Engine, then work the queue until SIGTERM/SIGINT (or empty, with ``burst``)."""
     from ..engine import VERIFY_STAGES, Engine
@@ -78,6 +87,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     log.info("engine built in %.1f s", time.perf_counter() - started)
     rt = Runtime.build(settings, pool_size=2)
     rt.engine = engine
+    rt.gallery = load_gallery(rt)
     set_runtime(rt)
     worker = SimpleWorker(
         [rt.queue],

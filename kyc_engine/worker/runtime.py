@@ -1,5 +1,5 @@
 """What a service or worker process holds for its lifetime: database, Redis queue, blob store (and, in
-the worker, the Engine). Built once at start, never at import time."""
+the worker, the Engine and the 1:N face gallery). Built once at start, never at import time."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from ..store.db import make_engine, session_factory
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from .gallery import GallerySync
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Runtime:
     cipher: Cipher
     blobs: BlobStore
     engine: Engine | None = None
+    gallery: GallerySync | None = None  # the worker's 1:N face gallery (None: no duplicate search)
 
     @classmethod
     def build(cls, settings: Settings, *, pool_size: int = 5) -> Runtime:
