@@ -16,13 +16,19 @@ import cv2
 import numpy as np
 
 from .detect.document import DocumentDetection, DocumentDetector
-from .detect.mrz_band import bottom_box, tighten
+from .detect.mrz_band import MrzBand, bottom_box, tighten
 from .imageio import LoadedImage, downscale
-from .mrz.countries import COUNTRY_CODES
+from .mrz.consensus import confirms
+from .mrz.judge import better as _better
+from .mrz.judge import data_differences as _data_differences
+from .mrz.judge import doubt_unchecked as _doubt_unchecked
+from .mrz.judge import plausible as _plausible
+from .mrz.judge import settled as _settled
+from .mrz.judge import td1_partial as _td1_partial
 from .mrz.national import apply_national_format
 from .mrz.ocrline import OcrLine
 from .mrz.parse import MrzResult, empty_result, parse_mrz
-from .mrz.repair import DOCUMENT_KINDS, decode_mrz
+from .mrz.repair import decode_mrz
 from .ocr.mrz_ocr import MrzRecognizer
 from .quality import QualityThresholds, assess_image, assess_region, document_cut_off
 from .reasons import Reason, ReasonCode
@@ -40,18 +46,10 @@ VARIANTS = ("grey", "sharp", "adaptive")
 BAND_CHAR_HEIGHT = 34.0
 #: At most this many OCR readings per photo: a photo without a readable MRZ must not cost seconds.
 MAX_READINGS = 8
-NAME_FIELDS = ("surname", "given_names")
 #: An OCR alternative at least this confident that also satisfies the check digits makes a reading ambiguous.
 AMBIGUOUS_ALTERNATIVE = 0.2
-#: A valid MRZ is read a second way and compared (:meth:`MrzStage._cross_check`) unless its reading is
-#: *settled*: no repair, every character at least ``SETTLED_CONFIDENCE`` sure and no OCR alternative at
-#: ``SETTLED_ALTERNATIVE`` or more. Measured on the first readings of 150 generated photos per seed (8-bit
-#: model, tight crops): 137 (seed 20261123) and 135 (seed 777) valid, of which 123 and 125 settled, all
-#: right; the one wrong valid first reading that was otherwise confident had a length repair. A single
-#: misread that keeps every check digit needs a look-alike with the same check value (S/8, G/6, K/<),
-#: which the LSTM then lists as an alternative.
-SETTLED_CONFIDENCE = 0.95
-SETTLED_ALTERNATIVE = 0.05
+#: Extra readings allowed for the TD1 retry crops (:meth:`MrzStage._mrz_crops`).
+TD1_RETRY_READINGS = 4
 #: Readings of a photo that count as early: a later valid reading must be confirmed by another one.
 EARLY_READINGS = 2
 
@@ -153,23 +151,29 @@ class MrzStage:
         best_lines: list[OcrLine] = []
         best_crop: np.ndarray | None = None
         best_readings: dict[str, MrzResult] = {}
+        best_raw: dict[str, list[OcrLine]] = {}
         attempts = 0
         mrz_crop_box: Any = None
         best_attempt = 0
-        for source, crop, box in self._mrz_crops(bgr, detection, timer):
+        budget = MAX_READINGS
+        for source, crop, box in self._mrz_crops(bgr, detection, timer, hypotheses):
             readings: dict[str, MrzResult] = {}
-            for variant in VARIANTS:
-                if attempts >= MAX_READINGS:
+            raw: dict[str, list[OcrLine]] = {}
+            variants: tuple[str, ...] = VARIANTS
+            if source == "td1_retry":  # one reading per retry crop: which way up is not known
+                budget, variants = MAX_READINGS + TD1_RETRY_READINGS, VARIANTS[:1]
+            for variant in variants:
+                if attempts >= budget:
                     break
                 attempts += 1
                 result, lines = self._read_crop(crop, variant, timer)
-                readings[variant] = result
+                readings[variant], raw[variant] = result, lines
                 if not lines:
                     continue
                 hypotheses.append(lines)
                 if result.format is not None and (best is None or _better(result, best)):
                     best, best_lines, best_crop, mrz_crop_box = result, lines, crop, (source, box, variant)
-                    best_readings, best_attempt = readings, attempts
+                    best_readings, best_raw, best_attempt = readings, raw, attempts
                 if result.valid:
                     break
             if best is not None and best.valid:
@@ -193,7 +197,7 @@ class MrzStage:
             if not (early and _settled(best, best_lines)):
                 confirm = not early or _doubt_unchecked(best, best_lines)
                 best = self._cross_check(
-                    best, best_readings, mrz_crop_box[2], best_crop, timer, confirm=confirm
+                    best, best_readings, mrz_crop_box[2], best_crop, timer, confirm=confirm, raw=best_raw
                 )
 
         quality_info = quality.to_dict()
@@ -265,6 +269,7 @@ class MrzStage:
         timer: _Timer,
         *,
         confirm: bool,
+        raw: dict[str, list[OcrLine]] | None = None,
     ) -> MrzResult:
         """Compare a valid MRZ with another valid reading of the same crop: the other variants, in order
         after ``used`` (read now unless the loop already did), until one is valid. Check digits cannot see
@@ -272,17 +277,23 @@ class MrzStage:
         out) and names have none, so: if the second valid reading disagrees on any field but the names, or
         there is none and ``confirm`` asks for one, the MRZ is not reported valid; if only the name
         differs, the name of the reading with fewer repairs (then the more confident) is kept, marked
-        uncertain."""
+        uncertain. A reading that fails only because OCR added a stray glyph (``raw``: the OCR lines of
+        each variant) confirms when it reads every reported character the same (:func:`confirms`)."""
         start = VARIANTS.index(used)
         other: MrzResult | None = None
+        raw = dict(raw or {})
         for step in range(1, len(VARIANTS)):
             variant = VARIANTS[(start + step) % len(VARIANTS)]
-            reading = readings.get(variant) or self._read_crop(crop, variant, timer)[0]
+            reading = readings.get(variant)
+            if reading is None:
+                reading, raw[variant] = self._read_crop(crop, variant, timer)
             if reading.valid:
                 other = reading
                 break
         if other is None:
             if not confirm:
+                return best
+            if any(confirms(best.lines, lines) for v, lines in raw.items() if v != used and lines):
                 return best
             note = "no second reading of the MRZ confirms it"
             return replace(best, valid=False, warnings=(*best.warnings, note))
@@ -297,10 +308,44 @@ class MrzStage:
         return replace(chosen, name_confidence=min(best.name_confidence, other.name_confidence, 0.5))
 
     def _mrz_crops(
-        self, bgr: np.ndarray, detection: DocumentDetection, timer: _Timer
+        self,
+        bgr: np.ndarray,
+        detection: DocumentDetection,
+        timer: _Timer,
+        hypotheses: list[list[OcrLine]] | None = None,
     ) -> Iterator[tuple[str, np.ndarray, Any]]:
         """Crops to OCR, most likely first: the rectified document's bottom band (both ways up), then the
-        MRZ-like bands the document detector located in the whole photo."""
+        MRZ-like bands the document detector located in the whole photo. When those were read without a
+        valid MRZ and OCR found two lines of TD1 length but never three (``hypotheses``: what was read so
+        far), the crops again as TD1: the page as an ID-1 card and each band grown by a line both ways."""
+        yield from self._first_crops(bgr, detection, timer)
+        if hypotheses is None or not _td1_partial(hypotheses):
+            return
+        t = time.perf_counter()
+        retry: list[tuple[bool, float, np.ndarray, Any]] = []  # (from the page, score, crop, box)
+        if detection.found and not (detection.kind == "ID1" and detection.orientation == "mrz_bottom"):
+            card = replace(detection, kind="ID1")
+            box, scale = bottom_box("ID1", card.page_size, BAND_CHAR_HEIGHT)
+            for turned in (False,) if detection.orientation == "mrz_bottom" else (False, True):
+                strip = card.region(box, scale, turned=turned)
+                if strip is not None:
+                    tight = tighten(strip, BAND_CHAR_HEIGHT, 3)
+                    retry.append((True, tight.score, tight.crop, None))
+        for band in _bands(detection):
+            if band.line_count_estimate >= 3:
+                continue
+            grown = _grown(band)
+            for crop in (grown.crop, grown.crop_flipped):
+                tight = tighten(crop, band.target_char_height, 3)
+                retry.append((False, tight.score, tight.crop, grown.box))
+        timer.add("mrz_locate", t)
+        for _, score, crop, box in sorted(retry, key=lambda r: (not r[0], -r[1])):
+            if score > 0:
+                yield "td1_retry", crop, box
+
+    def _first_crops(
+        self, bgr: np.ndarray, detection: DocumentDetection, timer: _Timer
+    ) -> Iterator[tuple[str, np.ndarray, Any]]:
         t = time.perf_counter()
         if detection.found and detection.quad is not None:
             turns = (False,) if detection.orientation == "mrz_bottom" else (False, True)
@@ -317,9 +362,7 @@ class MrzStage:
                 yield "document_bottom", crop.crop, None
             t = time.perf_counter()
         # every band the detector's locator found in the photo, its chosen one first, none read twice
-        bands = [detection.mrz_band] if detection.mrz_band is not None else []
-        bands += [b for b in detection.mrz_bands[:3] if b is not detection.mrz_band]
-        for band in bands:
+        for band in _bands(detection):
             lines = band.line_count_estimate if band.line_count_estimate >= 2 else None
             both = [tighten(c, band.target_char_height, lines) for c in (band.crop, band.crop_flipped)]
             t = timer.add("mrz_locate", t)
@@ -345,72 +388,18 @@ class MrzStage:
         return out
 
 
-def _data_differences(a: MrzResult, b: MrzResult) -> list[str]:
-    """Fields other than the names on which two readings differ."""
-    return [k for k in a.fields if k not in NAME_FIELDS and a.fields[k] != b.fields.get(k)]
+def _bands(detection: DocumentDetection) -> list[MrzBand]:
+    """The bands the detector's locator found in the photo, its chosen one first, none twice."""
+    bands = [detection.mrz_band] if detection.mrz_band is not None else []
+    return bands + [b for b in detection.mrz_bands[:3] if b is not detection.mrz_band]
 
 
-def _plausible(rival: MrzResult, best: MrzResult) -> bool:
-    """Whether a rival reading could be a real MRZ as far as ``best`` is: a document code that starts
-    with an ICAO document kind, and country codes that exist (where ``best``'s do)."""
-    code = rival.fields.get("document_code") or ""
-    if code[:1] not in DOCUMENT_KINDS and (best.fields.get("document_code") or "")[:1] in DOCUMENT_KINDS:
-        return False
-    for key in ("issuing_country", "nationality"):
-        if best.fields.get(key) in COUNTRY_CODES and rival.fields.get(key) not in COUNTRY_CODES:
-            return False
-    return True
-
-
-def _doubt_unchecked(result: MrzResult, lines: list[OcrLine]) -> bool:
-    """Whether a reading is in doubt (a character under SETTLED_CONFIDENCE, an alternative at
-    SETTLED_ALTERNATIVE or more, or a repair) at a position that no passing check digit covers and that
-    is not in the name (names have their own uncertainty flag)."""
-    if result.format is None:
-        return True
-    layout = result.format.layout
-    covered = set(layout.name_field.span.positions())
-    for spec in layout.checks:
-        if result.checks.get(spec.name) == "valid":
-            covered.update(pos for span in (*spec.data, spec.digit) for pos in span.positions())
-    by_text = {line.text: line for line in lines}
-    by_length = {len(line.text): line for line in lines}
-    for i, text in enumerate(result.lines):
-        ocr = by_text.get(text) or by_length.get(len(text))
-        if ocr is None or ocr.confidences is None or ocr.alternatives is None:
-            return True  # the reported line is not what OCR read: no evidence per position
-        for pos, ch in enumerate(text):
-            if (i, pos) in covered:
-                continue
-            if ocr.text[pos] != ch or ocr.confidences[pos] < SETTLED_CONFIDENCE:
-                return True
-            if any(conf >= SETTLED_ALTERNATIVE for _, conf in ocr.alternatives[pos]):
-                return True
-    return False
-
-
-def _settled(result: MrzResult, lines: list[OcrLine]) -> bool:
-    """Whether a valid reading needs no second reading: no repair, and every character of the lines it
-    was parsed from read with confidence >= SETTLED_CONFIDENCE and no alternative >= SETTLED_ALTERNATIVE."""
-    if result.repairs:
-        return False
-    by_text = {line.text: line for line in lines}
-    for text in result.lines:
-        ocr = by_text.get(text)
-        if ocr is None or ocr.alternatives is None or ocr.confidences is None:
-            return False
-        if min(ocr.confidences, default=0.0) < SETTLED_CONFIDENCE:
-            return False
-        if any(conf >= SETTLED_ALTERNATIVE for alts in ocr.alternatives for _, conf in alts):
-            return False
-    return True
-
-
-def _better(a: MrzResult, b: MrzResult) -> bool:
-    """Prefer a valid parse, then fewer failed checks, then fewer repairs."""
-
-    def key(r: MrzResult) -> tuple[int, int, int]:
-        failed = sum(1 for v in r.checks.values() if v == "invalid")
-        return (int(r.valid), -failed, -len(r.repairs))
-
-    return key(a) > key(b)
+def _grown(band: MrzBand) -> MrzBand:
+    """``band`` grown across its lines by one line pitch on each side (a TD1 line the locator missed)."""
+    box = np.asarray(band.box, np.float64)
+    across = box[3] - box[0]
+    height = float(np.linalg.norm(across))
+    pitch = max(height - band.char_height, band.char_height) / max(band.line_count_estimate - 1, 1)
+    shift = across / max(height, 1e-6) * 1.1 * pitch
+    grown = np.array([box[0] - shift, box[1] - shift, box[2] + shift, box[3] + shift], np.float32)
+    return replace(band, box=grown, line_count_estimate=3)

@@ -254,6 +254,9 @@ def search(
     ``unseen[pos]``: odds that ``pos`` holds an error outside ``options`` *and* that it is the one value
     that would satisfy the check (about a tenth of the error odds).
     """
+    settled = _settled(text, relations, composite, options, unseen)
+    if settled is not None:
+        return settled
     if composite is None:
         return _independent(text, relations, options, unseen)
     weight = {p: WEIGHTS[i % 3] for i, p in enumerate(composite.data)}
@@ -292,3 +295,28 @@ def search(
     if best is None:
         return _independent(text, relations, options, unseen)
     return _decide(best, total)
+
+
+def _settled(
+    text: Sequence[str],
+    relations: Sequence[Relation],
+    composite: Relation | None,
+    options: dict[Pos, list[tuple[str, float]]],
+    unseen: dict[Pos, float],
+) -> SearchOutcome | None:
+    """The search's answer without enumerating, when it is certain: every check digit agrees as read and
+    all other combinations together cannot reach the odds that would make keeping the reading unclear.
+
+    Every combination that could rival "no change" is a choice of options (or wildcards) at some
+    positions, so their total odds are at most ``prod(1 + odds at each position) - 1``. Keeping the
+    reading (odds 1) then has a posterior of at least ``1 / prod(...)``; when that is at least
+    :data:`ACCEPT_POSTERIOR`, enumeration would choose no change and not call it ambiguous, so the
+    answer is the same, without the cost (most readings of a clear photo)."""
+    if not all(_relation_ok(text, rel, {}) for rel in (*relations, *([composite] if composite else []))):
+        return None
+    bound = 1.0
+    for pos in set(options) | set(unseen):
+        bound *= 1.0 + sum(odds for _, odds in options.get(pos, ())) + unseen.get(pos, 0.0)
+        if bound * ACCEPT_POSTERIOR > 1.0:
+            return None
+    return SearchOutcome((), 1.0 / bound, False)

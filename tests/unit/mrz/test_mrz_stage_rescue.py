@@ -1,0 +1,88 @@
+"""The MRZ stage's second chances: a TD1 zone whose third line was missed, and a confirmation that OCR
+spoiled with a stray glyph. Real engine, real generated photos (items of the benchmark set, seed 20261123)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from kyc_engine.engine import Engine
+from kyc_engine.imageio import load_image
+from kyc_engine.mrz import OcrLine, parse_mrz
+from kyc_engine.mrz_stage import _grown, _td1_partial, _Timer
+from kyc_engine.settings import Settings
+from samples.generate import make_item
+from samples.photograph import encode_jpeg
+
+LINE1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+LINE2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.from_settings(Settings(today=date(2026, 11, 23)), stages=("mrz",))
+
+
+def _photo(index: int) -> tuple[bytes, dict[str, object]]:
+    _, photo, truth, quality = make_item(20261123 + index)
+    return encode_jpeg(photo, quality), truth
+
+
+@pytest.mark.slow
+def test_a_td1_zone_read_as_two_lines_is_read_again_as_three(engine: Engine) -> None:
+    # item 177: the locator saw two of the three lines, so the page was taken for a TD2/TD3 one and
+    # every first crop held two lines of TD1 length
+    data, truth = _photo(177)
+    report = engine.read_mrz(load_image(data, max_bytes=50_000_000, max_pixels=60_000_000))
+    assert report.valid, report.to_dict()["reasons"]
+    assert list(report.result.lines) == truth["mrz_lines"]  # type: ignore[union-attr]
+    assert report.attempts > 8  # found by the retry crops, after the eight first readings
+
+
+@pytest.mark.slow
+def test_a_reading_with_a_stray_glyph_confirms_a_late_valid_one(engine: Engine) -> None:
+    # item 94: the grey and sharp readings hold a stray 'O' ("0ODNK" for "0DNK"), the adaptive one is
+    # valid but third: it needs a second reading, which the stray-glyph readings give
+    data, truth = _photo(94)
+    report = engine.read_mrz(load_image(data, max_bytes=50_000_000, max_pixels=60_000_000))
+    assert report.valid, report.to_dict()["reasons"]
+    assert list(report.result.lines) == truth["mrz_lines"]  # type: ignore[union-attr]
+
+
+def test_cross_check_accepts_stray_glyphs_but_not_substitutions(engine: Engine) -> None:
+    today = date(2010, 1, 1)
+    best = parse_mrz([LINE1, LINE2], today=today)
+    blank = np.full((60, 600), 255, np.uint8)  # any reading the check makes itself finds nothing
+    failed = parse_mrz([LINE1, LINE2[:10] + "O" + LINE2[10:]], today=today)
+    stray = [OcrLine(LINE1), OcrLine(LINE2[:10] + "O" + LINE2[10:])]
+    ok = engine.mrz._cross_check(
+        best, {"grey": failed}, "adaptive", blank, _Timer(), confirm=True, raw={"grey": stray}
+    )
+    assert ok.valid
+    swapped = [OcrLine(LINE1), OcrLine(LINE2.replace("L898", "L8S8"))]
+    refused = engine.mrz._cross_check(
+        best, {"grey": failed}, "adaptive", blank, _Timer(), confirm=True, raw={"grey": swapped}
+    )
+    assert not refused.valid and "no second reading of the MRZ confirms it" in refused.warnings
+    # the reading being confirmed cannot confirm itself
+    alone = engine.mrz._cross_check(
+        best, {"grey": failed}, "grey", blank, _Timer(), confirm=True, raw={"grey": stray}
+    )
+    assert not alone.valid
+
+
+def test_td1_partial_and_grown_band() -> None:
+    two = [OcrLine("8211217M2907022TZA<<<<<<<<<<<9"), OcrLine("MREMA<<JUMA<<<<<<<<<<<<<<<<<<<")]
+    assert _td1_partial([two])
+    assert not _td1_partial([two, [*two, OcrLine("IDTZA553565519<4420<8489123<<<")]])
+    assert not _td1_partial([[OcrLine(LINE1), OcrLine(LINE2)]])
+    from kyc_engine.detect.mrz_band import MrzBand
+
+    box = np.array([[10, 100], [410, 100], [410, 140], [10, 140]], np.float32)
+    band = MrzBand(box, 0.0, 2, 0.9, 14.0, np.zeros((300, 500), np.uint8))
+    grown = _grown(band)
+    assert grown.line_count_estimate == 3
+    assert grown.box[0][1] < 100 - 20 and grown.box[3][1] > 140 + 20  # about a line pitch each way
+    assert grown.box[0][0] == pytest.approx(10) and grown.box[1][0] == pytest.approx(410)
