@@ -12,8 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...errors import InputError, KycError
 from ...registration.model import parse_registration
@@ -25,11 +23,13 @@ from ..callbacks import check_callback_url
 from ..deps import Caller, CallerDep, RuntimeDep
 from ..errors import ApiError
 from ..schemas import ERRORS, Submitted, VerificationOut, VerificationPage
-from ..uploads import probe_image
+from ..uploads import boundary_of, parse_multipart, probe_image
 
 router = APIRouter(prefix="/v1", tags=["verifications"])
 
 IMAGE_PARTS = ("selfie", "document", "document_back")
+MAX_PARTS = 16  # the 7 known fields, with room for a client's extra (refused by name, not by count)
+MAX_FIELD_BYTES = 1024 * 1024  # registration and the text fields
 LANGS = ("en", "sw", "kk", "ru", "sq")
 MULTIPART_DOC: dict[str, Any] = {
     "requestBody": {
@@ -76,40 +76,44 @@ def _bad(code: str, message: str, **detail: Any) -> InputError:
 
 
 async def _read_form(request: Request, rt: Runtime) -> dict[str, Any]:
-    """The multipart fields as bytes/str; images bounded by ``limits.max_upload_bytes``."""
+    """The multipart fields as bytes/str; images bounded by ``limits.max_upload_bytes``.
+
+    The whole body is read first (``BodyLimit`` bounds it), then split in one pass (:func:`parse_multipart`)."""
     ctype = request.headers.get("content-type", "")
     if not ctype.lower().startswith("multipart/form-data"):
         raise _bad(
             "input.content_type", "Send the verification as multipart/form-data.", content_type=ctype[:100]
         )
+    boundary = boundary_of(ctype)
+    parts = parse_multipart(await request.body(), boundary, max_parts=MAX_PARTS)
     max_bytes = rt.settings.limits.max_upload_bytes
-    try:
-        form = await request.form(max_files=len(IMAGE_PARTS), max_fields=10, max_part_size=1024 * 1024)
-    except StarletteHTTPException as exc:
-        raise _bad("input.malformed_body", f"The multipart body cannot be parsed: {exc.detail}") from exc
     out: dict[str, Any] = {}
-    try:
-        for key, value in form.multi_items():
-            if key in out:
-                raise _bad("input.duplicate_field", f"{key} was sent twice.", field=key)
-            if key in IMAGE_PARTS:
-                if not isinstance(value, UploadFile):
-                    raise _bad("input.not_a_file", f"{key} must be a file part.", field=key)
-                data = await value.read(max_bytes + 1)
-                if len(data) > max_bytes:
-                    raise _bad("input.too_large", f"{key}: the file is larger than {max_bytes} bytes.",
-                               name=key, limit=max_bytes)  # fmt: skip
-                out[key] = data
-            elif key == "registration":
-                out[key] = await value.read(1024 * 1024) if isinstance(value, UploadFile) else value.encode()
-            elif key in ("external_ref", "callback_url", "lang"):
-                if not isinstance(value, str):
-                    raise _bad("input.invalid_field", f"{key} must be a text field.", field=key)
-                out[key] = value.strip()
-            else:
-                raise _bad("input.unknown_field", f"Unknown field {key!r}.", field=key[:50])
-    finally:
-        await form.close()
+    for part in parts:
+        key = part.name
+        if key in out:
+            raise _bad("input.duplicate_field", f"{key} was sent twice.", field=key[:50])
+        if key in IMAGE_PARTS:
+            if part.filename is None:
+                raise _bad("input.not_a_file", f"{key} must be a file part.", field=key)
+            if len(part.data) > max_bytes:
+                raise _bad("input.too_large", f"{key}: the file is larger than {max_bytes} bytes.",
+                           name=key, limit=max_bytes)  # fmt: skip
+            out[key] = part.data
+        elif len(part.data) > MAX_FIELD_BYTES:
+            raise _bad(
+                "input.malformed_body", f"{key[:50]} is larger than {MAX_FIELD_BYTES} bytes.", field=key[:50]
+            )
+        elif key == "registration":
+            out[key] = part.data
+        elif key in ("external_ref", "callback_url", "lang"):
+            if part.filename is not None:
+                raise _bad("input.invalid_field", f"{key} must be a text field.", field=key)
+            try:
+                out[key] = part.data.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise _bad("input.invalid_field", f"{key} is not UTF-8 text.", field=key) from exc
+        else:
+            raise _bad("input.unknown_field", f"Unknown field {key!r}.", field=key[:50])
     for key in ("selfie", "document", "registration"):
         if key not in out:
             raise _bad("input.missing_field", f"{key} is required.", field=key)
