@@ -62,8 +62,9 @@ def generated_case(index: int, *, typo: bool = False) -> dict[str, Any]:
     }
 
 
-#: label -> (samples.cases index, typo in the name). Decisions: rejected, rejected, rejected, review.
-CASES = {"face": (2, False), "name": (3, False), "birth": (4, False), "typo": (0, True)}
+#: label -> (samples.cases index, typo in the name). Decisions: rejected, rejected, rejected, review, and
+#: "alb" (an Albanian ID card with another person's selfie: rejected) is the browser test's own case.
+CASES = {"face": (2, False), "name": (3, False), "birth": (4, False), "typo": (0, True), "alb": (12, False)}
 
 
 @dataclass
