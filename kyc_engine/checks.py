@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .policy import PolicyLimits
 from .reasons import Reason, ReasonCode
@@ -17,11 +17,79 @@ from .registration.idnumbers import check_company_id, check_personal_number, com
 from .registration.model import Registration
 from .registration.names import match_names
 
+if TYPE_CHECKING:
+    from .ocr.viz import VizResult
+
 #: ICAO codes that differ from ISO 3166 alpha-3 (Germany is ``D`` in an MRZ).
 _ICAO_TO_ISO = {"D": "DEU"}
 #: The shape a national personal number must have before its scheme is applied: the optional-data field of
 #: a passport may hold something else (a file number), which is not evidence of a forged number.
 _PERSONAL_NUMBER_SHAPE = {"KAZ": re.compile(r"^\d{12}$"), "ALB": re.compile(r"^[0-9A-Z]\d{8}[A-Z]$")}
+
+
+#: A visual-zone field takes part in a comparison only when it was read in its field's form (a date, a
+#: number of 5+ characters, M/F/X, a name) with at least this Tesseract confidence: a misread printed
+#: field must not send a genuine applicant to review. See benchmarks/RESULTS.md (verify).
+VIZ_MIN_CONFIDENCE: Final = 0.80
+#: VIZ field -> the MRZ field it must agree with.
+_VIZ_VS_MRZ: Final = {
+    "birth_date": "birth_date", "expiry_date": "expiry_date", "document_number": "document_number",
+    "personal_number": "optional_data", "sex": "sex",
+}  # fmt: skip
+_NAME_PARTS: Final = ("surname", "given_names", "patronymic")
+
+
+#: Letters and digits that OCR of printed numbers confuses; folded before a VIZ/MRZ comparison.
+_CONFUSABLE = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
+)
+
+
+def _norm_number(value: str | None) -> str:
+    return re.sub(r"[^0-9A-Z]", "", (value or "").upper()).translate(_CONFUSABLE)
+
+
+def viz_name(viz: VizResult, min_confidence: float = VIZ_MIN_CONFIDENCE) -> str | None:
+    """The holder's name as the visual zone prints it (surname, given names, patronymic; native script),
+    when the surname and given names were read with ``min_confidence``; else None."""
+    parts = [viz.value(k, min_confidence) for k in _NAME_PARTS]
+    if parts[0] is None or parts[1] is None:
+        return None
+    return " ".join(p for p in parts if p)
+
+
+def viz_mrz_checks(viz: VizResult, fields: dict[str, Any]) -> RegistrationMatch:
+    """The visual zone against the MRZ: dates, numbers, sex and the name, each where both were read (the
+    VIZ field with :data:`VIZ_MIN_CONFIDENCE`). A disagreement is ``document.viz_mrz_mismatch``: a forger
+    who edits one zone and not the other, or a misreading a person should look at."""
+    checks: dict[str, Any] = {}
+    differing: dict[str, dict[str, Any]] = {}
+    for key, mrz_key in _VIZ_VS_MRZ.items():
+        printed, machine = viz.value(key, VIZ_MIN_CONFIDENCE), fields.get(mrz_key)
+        if printed is None or not machine or (key == "sex" and machine not in ("M", "F")):
+            continue
+        same = printed == machine if key in ("birth_date", "expiry_date", "sex") else (
+            _norm_number(printed) == _norm_number(machine))  # fmt: skip
+        checks[key] = {"viz": printed, "mrz": machine, "match": same,
+                       "confidence": round(viz.fields[key].confidence, 3)}  # fmt: skip
+        if not same:
+            differing[key] = {"viz": printed, "mrz": machine}
+    name = viz_name(viz)
+    if name is not None and (fields.get("surname") or fields.get("given_names")):
+        verdict = match_names(name, fields.get("surname") or "", fields.get("given_names") or "")
+        checks["name"] = {"viz": name, "mrz": verdict.document, "decision": verdict.decision,
+                          "score": verdict.score}  # fmt: skip
+        if verdict.decision == "no_match":
+            differing["name"] = {"viz": name, "mrz": verdict.document}
+    if not differing:
+        return RegistrationMatch(checks)
+    detail = {
+        "fields": sorted(differing),
+        "viz": {k: v["viz"] for k, v in differing.items()},
+        "mrz": {k: v["mrz"] for k, v in differing.items()},
+        "min_confidence": VIZ_MIN_CONFIDENCE,
+    }
+    return RegistrationMatch(checks, (Reason(ReasonCode.DOCUMENT_VIZ_MRZ_MISMATCH, detail),))
 
 
 def iso_country(code: str | None) -> str | None:
@@ -76,19 +144,30 @@ class RegistrationMatch:
 
 
 def compare_registration(
-    registration: Registration, fields: dict[str, Any], *, name_truncated: bool = False
+    registration: Registration,
+    fields: dict[str, Any],
+    *,
+    name_truncated: bool = False,
+    viz: VizResult | None = None,
 ) -> RegistrationMatch:
-    """Name, birth date, ID number (with national semantics), sex, country and company id."""
+    """Name, birth date, ID number (with national semantics), sex, country and company id.
+
+    ``viz``: the visual zone fills what the MRZ lacks: its printed name (e.g. Cyrillic on a Kazakh card,
+    the patronymic, names the MRZ truncated) is offered to the name matcher beside the MRZ name, and its
+    personal number stands in for an empty MRZ optional-data field. Fields read under
+    :data:`VIZ_MIN_CONFIDENCE` are not used."""
     reasons: list[Reason] = []
     checks: dict[str, Any] = {}
 
+    printed_name = viz_name(viz) if viz is not None else None
     name = match_names(
         registration.full_name,
         fields.get("surname") or "",
         fields.get("given_names") or "",
         truncated=name_truncated,
+        viz_name=printed_name,
     )
-    checks["name"] = name.to_dict()
+    checks["name"] = {**name.to_dict(), "viz_name": printed_name}
     if (finding := name.reason()) is not None:  # registration.name_mismatch / name_uncertain with evidence
         reasons.append(finding)
 
@@ -105,6 +184,11 @@ def compare_registration(
         )
 
     personal = fields.get("optional_data") or None
+    personal_source = "mrz" if personal else None
+    if personal is None and viz is not None:
+        personal = viz.value("personal_number", VIZ_MIN_CONFIDENCE)
+        personal_source = "viz" if personal else None
+    checks["personal_number_source"] = personal_source
     if registration.id_number:
         ids = compare_id_numbers(registration.id_number, fields.get("document_number"), personal)
         checks["id_number"] = ids.to_dict()

@@ -18,6 +18,7 @@ from .manifest import ModelRegistry
 from .match.index import DuplicateIndex
 from .mrz_stage import MrzReport, MrzStage
 from .ocr.mrz_ocr import MrzRecognizer
+from .ocr.viz import VizReader
 from .policy import Policy, cached_policy
 from .quality import QualityThresholds
 from .registration.model import Registration
@@ -42,11 +43,14 @@ class Engine:
         models: ModelRegistry,
         mrz: MrzStage,
         faces: FaceStage | None = None,
+        viz: VizReader | None = None,
     ) -> None:
         self.settings = settings
         self.models = models
         self.mrz = mrz
         self.faces = faces
+        #: visual-zone reader (``kyc verify`` only); None: ``document.viz`` stays empty
+        self.viz = viz
         #: 1:N gallery of verified faces; when set, ``verify`` raises ``face.duplicate_identity`` for a
         #: selfie already stored under another registration. The service fills it from PostgreSQL.
         self.face_index: DuplicateIndex | None = None
@@ -71,7 +75,11 @@ class Engine:
             faces = FaceStage.from_registry(
                 models, liveness="liveness" in stages, document_detector=documents
             )
-        return cls(settings, models=models, mrz=mrz, faces=faces)
+        viz = None
+        if "faces" in stages and "liveness" in stages:  # the verify stages: read the visual zone too
+            viz = VizReader(settings.ocr.tessdata_dir)
+            viz.warm_up()
+        return cls(settings, models=models, mrz=mrz, faces=faces, viz=viz)
 
     def verify(
         self,

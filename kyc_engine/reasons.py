@@ -58,6 +58,7 @@ class ReasonCode(StrEnum):
     # the document itself and the policy
     DOCUMENT_EXPIRED = "document.expired"
     DOCUMENT_COUNTRY_NOT_ALLOWED = "document.country_not_allowed"
+    DOCUMENT_VIZ_MRZ_MISMATCH = "document.viz_mrz_mismatch"  # printed fields disagree with the MRZ
     APPLICANT_UNDERAGE = "applicant.underage"
     # registration data vs document
     REGISTRATION_NAME_MISMATCH = "registration.name_mismatch"

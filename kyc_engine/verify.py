@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .checks import compare_registration, document_checks
+from .checks import compare_registration, document_checks, viz_mrz_checks
 from .face_stage import FaceCompareReport
-from .imageio import LoadedImage
+from .imageio import LoadedImage, downscale
 from .match.duplicates import find_duplicates
 from .match.index import DuplicateIndex
 from .mrz_stage import MrzReport
+from .ocr.viz import LayoutHint, VizResult, empty_result
 from .policy import Policy, PolicyDecision
 from .reasons import Reason, ReasonCode
 from .registration.model import Registration
@@ -37,6 +38,7 @@ class VerifyReport:
     mrz: MrzReport
     mrz_side: str
     faces: FaceCompareReport | None
+    viz: VizResult | None
     registration: dict[str, Any]
     models: dict[str, str]
     input_sha256: dict[str, str]
@@ -78,7 +80,7 @@ class VerifyReport:
             "document": {
                 "mrz": mrz,
                 "mrz_side": self.mrz_side,
-                "viz": {},  # visual-zone OCR is not built yet: the MRZ is the source of every field
+                "viz": {} if self.viz is None else self.viz.to_dict(),
                 "box": mrz["document"]["quad"],
             },
             "face": face,
@@ -146,6 +148,27 @@ def _face_reasons(report: FaceCompareReport, mrz: MrzReport) -> list[Reason]:
     return out
 
 
+def read_viz(
+    engine: Engine, document: LoadedImage, mrz: MrzReport, faces: FaceCompareReport | None
+) -> VizResult:
+    """The visual zone of the document photo, read on the page the MRZ stage found, with the template
+    its MRZ names (format, issuing state). The portrait the face stage found says which way up it is."""
+    if engine.viz is None:
+        return empty_result("visual-zone reader not loaded")
+    doc = mrz.document
+    if not doc.get("found") or doc.get("quad") is None or doc.get("kind") is None:
+        return empty_result("no document found in the photo")
+    fields = mrz.result.fields if mrz.result is not None else {}
+    fmt = None if mrz.result is None or mrz.result.format is None else str(mrz.result.format.value)
+    hint = LayoutHint(fmt, fields.get("issuing_country") or None)
+    center = None
+    if faces is not None and faces.selections["b"].face is not None:
+        scale = downscale(document.bgr, engine.settings.limits.work_max_side)[1]
+        x, y = faces.selections["b"].face.center
+        center = (x / scale, y / scale)
+    return engine.viz.read_photo(document.bgr, doc["quad"], str(doc["kind"]), hint, portrait_center=center)
+
+
 def run_verification(
     engine: Engine,
     selfie: LoadedImage,
@@ -166,6 +189,7 @@ def run_verification(
 
     t = time.perf_counter()
     mrz, side = engine.read_mrz(document), "front"
+    front = mrz
     if not mrz.valid and document_back is not None:
         back = engine.read_mrz(document_back)
         if back.valid or (mrz.result is None and back.result is not None):
@@ -182,6 +206,12 @@ def run_verification(
         if faces.liveness is None:
             notes.append("liveness models not loaded: the selfie was not checked for liveness")
 
+    viz = None
+    if engine.viz is not None:
+        t = time.perf_counter()
+        viz = read_viz(engine, document, front, faces)
+        timings["viz"] = (time.perf_counter() - t) * 1000
+
     reasons: list[Reason] = _mrz_reasons(mrz)
     if faces is not None:
         reasons += _face_reasons(faces, mrz)
@@ -190,9 +220,13 @@ def run_verification(
     if mrz.valid and mrz.result is not None:
         fields = mrz.result.fields
         reasons += document_checks(fields, policy.limits, today)
-        match = compare_registration(registration, fields, name_truncated=mrz.result.name_truncated)
+        consistency = viz_mrz_checks(viz, fields) if viz is not None else None
+        match = compare_registration(registration, fields, name_truncated=mrz.result.name_truncated, viz=viz)
         registration_checks = match.checks
         reasons += match.reasons
+        if consistency is not None:
+            registration_checks["viz_vs_mrz"] = consistency.checks
+            reasons += consistency.reasons
         key = subject_key(mrz)
         index = face_index if face_index is not None else engine.face_index
         if index is not None and faces is not None and "a" in faces.embeddings and key:
@@ -215,6 +249,7 @@ def run_verification(
         mrz=mrz,
         mrz_side=side,
         faces=faces,
+        viz=viz,
         registration=registration_checks,
         models={name: entry.spec.sha256 for name, entry in engine.models.available().items()},
         input_sha256=inputs,

@@ -79,7 +79,10 @@ def _content(lay: Layout, rng: np.random.Generator, p_expired: float = 0.2) -> t
         if issuing == "KAZ":
             from samples.identities import make_iin
 
-            optional = make_iin(holder.birth, "F" if holder.sex == "F" else "M", rng)
+            # The MRZ carries the holder's own IIN, the one the visual zone prints (a fresh IIN was drawn
+            # here before, so the two zones disagreed). The draw is kept so every later value is unchanged.
+            fresh = make_iin(holder.birth, "F" if holder.sex == "F" else "M", rng)
+            optional = holder.iin or fresh
         elif rng.random() < 0.4:
             optional = _rand(rng, _DIGITS, int(rng.integers(6, 15)))
     elif lay.fmt == "TD2":
