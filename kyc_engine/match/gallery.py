@@ -54,6 +54,10 @@ class FaceGallery:
         """Bytes of the vector matrices and norms (allocated capacity), all tenants."""
         return sum(i.memory_bytes() for i in self._indexes.values())
 
+    def index(self, tenant_id: str) -> FaceIndex | None:
+        """The tenant's index, None while the tenant has no stored face."""
+        return self._indexes.get(tenant_id)
+
     def _index(self, tenant_id: str, capacity: int = 0) -> FaceIndex:
         index = self._indexes.get(tenant_id)
         if index is None:
@@ -97,7 +101,7 @@ class TenantView:
     def duplicates(
         self, vector: np.ndarray, subject_key: str, threshold: float, k: int = 10
     ) -> list[IndexHit]:
-        index = self.gallery._indexes.get(self.tenant_id)
+        index = self.gallery.index(self.tenant_id)
         if index is None:
             return []
         subject = subject_hash(subject_key)

@@ -10,6 +10,7 @@ The people and photos were chosen once by script among the ``../shared/faces`` i
 selfie-grade photos: person A's generated selfies pass liveness and every pair of them lies within
 0.31-0.44 of each other (the 1:N distance is 0.50); person B is more than 0.9 from all of them. Each case
 verifies on its own (checked without a gallery), so a ``review`` here comes from the duplicate search.
+The tests share one deployment and run in file order, each building on the cases before it.
 """
 
 from __future__ import annotations
