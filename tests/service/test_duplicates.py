@@ -218,3 +218,25 @@ def test_an_erased_case_loses_its_face_and_no_longer_matches(
     named = [r["detail"]["other_case_id"] for r in duplicates(got)]
     assert first["id"] not in named
     assert named == [seen["R1-again"]]  # the search still works: A's other stored face is found
+
+
+def test_the_change_feed_waits_for_an_audit_id_committed_out_of_order(deployment: Deployment) -> None:
+    """Sequence ids are taken before commit: an id below the watermark may still become visible."""
+    from kyc_engine.store import repo
+    from kyc_engine.store.faces import ChangeFeed
+
+    sessions = deployment.rt.sessions
+    with sessions() as reader, sessions() as slow, sessions() as fast:
+        feed = ChangeFeed.start(reader)
+        reader.rollback()
+        repo.audit(slow, "verification.completed", verification_id="slow-case")
+        slow.flush()  # its audit id is taken, the transaction still open
+        repo.audit(fast, "verification.erased", verification_id="fast-case")
+        fast.commit()
+        changes = feed.poll(reader)
+        reader.rollback()
+        assert (changes.completed, changes.erased) == ([], ["fast-case"]) and len(feed.holes) == 1
+        slow.commit()
+        changes = feed.poll(reader)
+        assert (changes.completed, changes.erased) == (["slow-case"], []) and not feed.holes
+        assert feed.poll(reader).completed == []  # each change once
