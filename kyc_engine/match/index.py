@@ -40,6 +40,7 @@ __all__ = ["DIMENSIONS", "DuplicateIndex", "FaceIndex", "IndexHit"]
 #: dlib ResNet descriptor length.
 DIMENSIONS: Final = 128
 _INITIAL_CAPACITY: Final = 1024
+_DOUBLE_UP_TO: Final = 65_536
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,9 @@ class FaceIndex:
         if size <= capacity:
             return
         while capacity < size:
-            capacity *= 2
+            # doubling while small; +25 % once large, so a 1M-row gallery does not jump to 2M rows of
+            # memory for its next face (still amortised O(1) per row)
+            capacity += capacity if capacity < _DOUBLE_UP_TO else capacity // 4
         vectors = np.empty((capacity, self.dim), dtype=np.float32)
         norms = np.empty(capacity, dtype=np.float32)
         n = len(self) if used is None else used

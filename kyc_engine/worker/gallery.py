@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 __all__ = ["GallerySync"]
 
 
+def _with_headroom(rows: int) -> int:
+    """Room for the faces verified after start (1/16 more, at least 1024 rows), so the first new face
+    does not reallocate a tenant's whole matrix."""
+    return rows + max(1024, rows // 16)
+
+
 @dataclass
 class GallerySync:
     gallery: FaceGallery
@@ -41,7 +47,7 @@ class GallerySync:
         gallery = FaceGallery(model, dim)
         for tenant_id, rows in groupby(faces.stream(session, model), key=lambda r: r.tenant_id):
             gallery.load(tenant_id, ((r.verification_id, r.subject_hash, r.vector) for r in rows),
-                         capacity=counts.get(tenant_id, 0))  # fmt: skip
+                         capacity=_with_headroom(counts.get(tenant_id, 0)))  # fmt: skip
         session.rollback()
         log.info("face gallery: %d rows of %s for %d tenants (%.0f MiB of vectors) in %.1f s", len(gallery),
                  model, len(counts), gallery.memory_bytes() / 2**20, time.perf_counter() - started)  # fmt: skip
