@@ -146,10 +146,10 @@ def upright_page(
         x, y, z = m @ np.array([portrait_center[0], portrait_center[1], 1.0])
         inside = z > 0 and 0 <= x / z <= w and 0 <= y / z <= h
         if inside:
-            turned = x / z > w / 2
+            turned = bool(x / z > w / 2)
             return (cv2.rotate(page, cv2.ROTATE_180) if turned else page), turned
     gray = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
-    turned = mrz_glyphs(gray, top=True) > mrz_glyphs(gray, top=False)
+    turned = bool(mrz_glyphs(gray, top=True) > mrz_glyphs(gray, top=False))
     return (cv2.rotate(page, cv2.ROTATE_180) if turned else page), turned
 
 
