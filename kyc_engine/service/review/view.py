@@ -114,11 +114,30 @@ def _status(match: Any, registered: Any, document: Any) -> str:
     return "match" if _norm(registered) == _norm(document) else "mismatch"
 
 
+def _viz_values(fields: dict[str, Any]) -> dict[str, str | None]:
+    """``document.viz.fields`` (``{name: {"value", "confidence", "valid", ...}}``) as the rows' keys."""
+
+    def value(name: str) -> str | None:
+        f = fields.get(name) or {}
+        return str(f["value"]) if f.get("value") and f.get("valid", True) else None
+
+    surname, given = value("surname"), value("given_names")
+    return {
+        "name": " / ".join(n for n in (surname, given) if n) or None,
+        "birth_date": value("birth_date"),
+        "id_number": " · ".join(v for v in (value("document_number"), value("personal_number")) if v) or None,
+        "sex": value("sex"),
+        "country": None,  # the visual zone's nationality is not read (the MRZ carries it)
+        "document_number": value("document_number"),
+        "expiry_date": value("expiry_date"),
+    }
+
+
 def field_rows(registration: dict[str, Any], report: dict[str, Any]) -> list[FieldRow]:
     """Registration vs MRZ vs visual zone, one row per field, with the engine's own verdict when it has one."""
     document = report.get("document") or {}
     fields: dict[str, Any] = (document.get("mrz") or {}).get("fields") or {}
-    viz: dict[str, Any] = document.get("viz") or {}
+    viz = _viz_values((document.get("viz") or {}).get("fields") or {})
     rm: dict[str, Any] = report.get("registration_match") or {}
     valid = bool((document.get("mrz") or {}).get("valid"))
     names = [fields.get("surname"), fields.get("given_names")]
