@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .detect.document import DocumentDetector
+from .detect.face_quality import chip_sharpness
 from .detect.faces import (
     Face,
     FaceDetection,
@@ -48,6 +49,8 @@ class FaceCompareReport:
     misuse: MisuseResult | None = None
     #: the two descriptors ("a", "b") when both faces were embedded (not in ``to_dict``: biometric data)
     embeddings: dict[str, FaceEmbedding] = field(default_factory=dict)
+    #: sharpness of image b's aligned face chip (:func:`~kyc_engine.detect.face_quality.chip_sharpness`)
+    sharpness_b: float | None = None
 
     @property
     def match(self) -> bool:
@@ -93,6 +96,7 @@ class FaceCompareReport:
             "model": self.model,
             "faces": faces,
             "selfie_ok": self.selfie_ok,
+            "sharpness_b": None if self.sharpness_b is None else round(self.sharpness_b, 2),
             "liveness": None if self.liveness is None else liveness_dict(self.liveness),
             "misuse": None if self.misuse is None else misuse_dict(self.misuse),
             "reasons": [r.to_dict() for r in self.reasons],
@@ -151,6 +155,24 @@ def upright_face(image: np.ndarray, selection: FaceSelection) -> tuple[np.ndarra
     return rotate_image(image, rotation), Face(box, marks, selection.face.score)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class PortraitPolicy:
+    """When a face mismatch against a blurred document portrait is only doubtful.
+
+    A ``no_match`` whose image-b chip is less sharp than ``sharpness_min`` and whose distance is at most
+    ``review_max_distance`` is marked ``low_quality_portrait`` (the policy sends it to review). Both are
+    calibrated on generated cases of one seed (genuine pairs vs other people's selfies), recorded on the
+    ``dlib_resnet_v1`` entry of the model manifest; see benchmarks/RESULTS.md (verify). The defaults here
+    mark nothing (sharpness_min 0).
+    """
+
+    sharpness_min: float = 0.0
+    review_max_distance: float = 0.0
+
+    def doubtful(self, sharpness: float, distance: float) -> bool:
+        return sharpness < self.sharpness_min and distance <= self.review_max_distance
+
+
 class FaceStage:
     """YuNet detection + dlib 5-point alignment + ResNet embedding + calibrated 1:1 comparison, and the
     selfie checks (MiniFASNet passive liveness, misuse) when built with them."""
@@ -162,9 +184,11 @@ class FaceStage:
         *,
         liveness: PassiveLiveness | None = None,
         document_detector: DocumentDetector | None = None,
+        portrait: PortraitPolicy | None = None,
     ) -> None:
         self.detector = detector
         self.embedder = embedder
+        self.portrait = portrait or PortraitPolicy()
         self.liveness = liveness
         self.document_detector = document_detector or DocumentDetector()
         self._lock = threading.Lock()  # YuNet keeps its input size per instance
@@ -179,11 +203,19 @@ class FaceStage:
     ) -> FaceStage:
         """Build from the manifest; ``liveness`` also loads the MiniFASNet models (stage ``liveness``);
         ``document_detector``: share the MRZ stage's detector for the misuse check."""
+        extra = registry.get("dlib_resnet_v1").spec.extra or {}
+        portrait = PortraitPolicy(
+            sharpness_min=float(extra.get("portrait_sharpness_min", PortraitPolicy.sharpness_min)),
+            review_max_distance=float(
+                extra.get("portrait_review_max_distance", PortraitPolicy.review_max_distance)
+            ),
+        )
         return cls(
             FaceDetector.from_registry(registry),
             DlibEmbedder.from_registry(registry),
             liveness=PassiveLiveness.from_registry(registry) if liveness else None,
             document_detector=document_detector,
+            portrait=portrait,
         )
 
     def compare(self, a: np.ndarray, b: np.ndarray, *, selfie_checks: bool = False) -> FaceCompareReport:
@@ -206,6 +238,7 @@ class FaceStage:
                 for issue in selections[key].issues:
                     reasons.append(Reason(ReasonCode(str(issue)), {"image": key}))
         comparison = None
+        sharpness_b: float | None = None
         embeddings: dict[str, FaceEmbedding] = {}
         if all(s.face is not None for s in selections.values()):
             t = time.perf_counter()
@@ -214,6 +247,7 @@ class FaceStage:
             ]
             emb_a, emb_b = self.embedder.embed_many(items)  # type: ignore[arg-type]
             embeddings = {"a": emb_a, "b": emb_b}
+            sharpness_b = chip_sharpness(self.embedder.chip(b, *items[1][1:]))  # type: ignore[arg-type]
             timings["embed"] = (time.perf_counter() - t) * 1000
             comparison = compare(emb_a, emb_b, self.embedder.threshold, self.embedder.review_band)
             detail = {
@@ -222,7 +256,12 @@ class FaceStage:
                 "distance": round(comparison.distance, 4),
                 "distance_threshold": comparison.threshold,
                 "model": comparison.model,
+                "sharpness_b": round(sharpness_b, 2),
             }
+            if comparison.decision == "no_match" and self.portrait.doubtful(sharpness_b, comparison.distance):
+                # a blurred portrait that is not far off cannot prove another person: a person looks
+                detail.update(low_quality_portrait=True, sharpness_min=self.portrait.sharpness_min,
+                              review_max_distance=self.portrait.review_max_distance)  # fmt: skip
             if comparison.decision == "no_match":
                 reasons.append(Reason(ReasonCode.FACE_MISMATCH, detail))
             elif comparison.decision == "uncertain":
@@ -242,6 +281,7 @@ class FaceStage:
             liveness=liveness,
             misuse=misuse,
             embeddings=embeddings,
+            sharpness_b=sharpness_b,
         )
 
     def _selfie_checks(

@@ -62,6 +62,9 @@ class FacePolicy(BaseModel):
     #: outcome of ``face.mismatch`` when the document photo failed the quality gate and its MRZ was not
     #: read: a blurred or glared portrait cannot prove a different person.
     mismatch_on_poor_document: Outcome = "retry"
+    #: outcome of ``face.mismatch`` against a blurred document portrait at a distance still within the
+    #: calibrated low-quality band (the face stage marks it ``low_quality_portrait``).
+    mismatch_on_low_quality_portrait: Outcome = "rejected"
 
 
 class SoftCodes(BaseModel):
@@ -96,6 +99,8 @@ class Policy(BaseModel):
             return "info"
         if reason.code == ReasonCode.FACE_MISMATCH and reason.detail.get("document_quality_poor"):
             return self.faces.mismatch_on_poor_document
+        if reason.code == ReasonCode.FACE_MISMATCH and reason.detail.get("low_quality_portrait"):
+            return self.faces.mismatch_on_low_quality_portrait
         if reason.code == ReasonCode.MRZ_CHECK_DIGIT and reason.detail.get("clear_reading"):
             return "rejected" if self.mrz.reject_clear_check_digit_failure else self.outcomes[reason.code]
         return self.outcomes[reason.code]

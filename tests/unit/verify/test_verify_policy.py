@@ -75,3 +75,13 @@ def test_policy_file_errors_say_what_is_wrong(tmp_path: Path) -> None:
 def test_face_mismatch_against_a_poor_document_photo_asks_for_a_retry() -> None:
     assert decide(ReasonCode.FACE_MISMATCH, conclusive=False) == "rejected"
     assert decide(ReasonCode.FACE_MISMATCH, conclusive=False, document_quality_poor=True) == "retry"
+
+
+def test_face_mismatch_against_a_blurred_portrait_goes_to_review() -> None:
+    """Marked by the face stage (calibrated sharpness and distance limits): review, never verified; an
+    unmarked mismatch stays final."""
+    assert decide(ReasonCode.FACE_MISMATCH, low_quality_portrait=True) == "review"
+    assert decide(ReasonCode.FACE_MISMATCH, low_quality_portrait=False) == "rejected"
+    assert decide(
+        ReasonCode.FACE_MISMATCH, ReasonCode.REGISTRATION_NAME_MISMATCH, low_quality_portrait=True
+    ) == ("rejected")
