@@ -16,9 +16,6 @@ dry run can be applied later, without recomputing: ``kyc reverify --resume RUN_I
 
 from __future__ import annotations
 
-import csv
-import html
-import json
 import logging
 import sys
 import time
@@ -41,12 +38,10 @@ from ..store.db import migrate
 from ..store.models import Result, ReverifyItem, ReverifyRun, Tenant, Verification
 from ..worker.reverify import enqueue_item, item_of
 from ..worker.runtime import Runtime
+from .reverify_report import KEPT_OVERRIDE, action, diff_rows, write_report
 
 log = logging.getLogger(__name__)
 
-KEPT_OVERRIDE = "kept (reviewer override)"
-CSV_FIELDS = ("verification_id", "tenant_id", "external_ref", "old_decision", "new_decision",
-              "old_reasons", "new_reasons", "action")  # fmt: skip
 LOST_CHECK_S = 5.0  # how often in-flight jobs are looked up in Redis
 MAX_ENQUEUES = 4  # an item whose job was lost this many times is recorded as failed
 
@@ -80,7 +75,7 @@ def reverify(
                     counts = repo.reverify_counts(s, run.id)
                     repo.audit(s, "reverify.completed", tenant_id=row.tenant_id, run_id=run.id, counts=counts)
                     s.commit()
-        rows, failed = _diff_rows(rt, run.id)
+        rows, failed = diff_rows(rt, run.id)
         csv_path, html_path = write_report(rt, run.id, rows, failed, out_dir)
         report_s = time.monotonic() - started
         applied = _apply(rt, run.id) if apply else None
@@ -247,12 +242,23 @@ def _drop_lost(rt: Runtime, run_id: str, flights: dict[str, _Flight]) -> None:
         [flights[v].job_id for v in vids], connection=rt.redis, serializer=rt.queue.serializer
     )
     ended = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED}
+    # a job runs at most job_timeout_s (rq's timeout is enforced in the worker): one started longer ago
+    # belongs to a worker that died (kill -9) and will never finish
+    dead_after = rt.settings.service.job_timeout_s + 60
     for vid, job in zip(vids, jobs, strict=True):
         f = flights[vid]
         if time.monotonic() - f.since < LOST_CHECK_S:
             continue
-        if job is not None and job.get_status(refresh=False) not in ended:
-            continue
+        if job is not None:
+            status = job.get_status(refresh=False)
+            started = job.started_at.replace(tzinfo=job.started_at.tzinfo or UTC) if job.started_at else None
+            dead = (
+                status == JobStatus.STARTED
+                and started is not None
+                and (datetime.now(UTC) - started).total_seconds() > dead_after
+            )
+            if status not in ended and not dead:
+                continue
         if f.enqueues >= MAX_ENQUEUES:
             with rt.session() as s:
                 repo.finish_reverify_item(s, run_id, vid, new_decision=None, new_reasons=None, report=None,
@@ -262,110 +268,6 @@ def _drop_lost(rt: Runtime, run_id: str, flights: dict[str, _Flight]) -> None:
             continue
         log.warning("re-verification %s: job for %s ended without a result; enqueueing it again", run_id, vid)
         flights[vid] = _Flight(enqueue_item(rt, rt.queue, run_id, vid), time.monotonic(), f.enqueues + 1)
-
-
-# --- the diff report -----------------------------------------------------------------------------------
-
-
-def _diff_rows(rt: Runtime, run_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every done item whose decision changes, with what --apply does to it; and the failed items."""
-    with rt.session() as s:
-        run = s.get(ReverifyRun, run_id)
-        applied = run is not None and run.status == "applied"
-        q = (
-            select(ReverifyItem, Verification, Result)
-            .join(Verification, Verification.id == ReverifyItem.verification_id)
-            .outerjoin(Result, Result.verification_id == ReverifyItem.verification_id)
-            .where(ReverifyItem.run_id == run_id)
-            .order_by(Verification.tenant_id, Verification.created_at, Verification.id)
-        )
-        rows, failed = [], []
-        for item, v, result in s.execute(q).tuples():
-            if item.status == "failed":
-                failed.append(
-                    {
-                        "verification_id": v.id,
-                        "tenant_id": v.tenant_id,
-                        "error": (item.error or {}).get("code"),
-                    }
-                )
-                continue
-            if item.status != "done" or item.new_decision == item.old_decision:
-                continue
-            rows.append({
-                "verification_id": v.id,
-                "tenant_id": v.tenant_id,
-                "external_ref": v.external_ref or "",
-                "old_decision": item.old_decision,
-                "new_decision": item.new_decision,
-                "old_reasons": " ".join(item.old_reasons),
-                "new_reasons": " ".join(item.new_reasons or []),
-                "action": _action(item, v, result, applied),
-            })  # fmt: skip
-    return rows, failed
-
-
-def _action(item: ReverifyItem, v: Verification, result: Result | None, applied: bool) -> str:
-    if v.erased_at is not None or result is None:
-        return "skipped (erased)"
-    if result.source == "review":
-        return KEPT_OVERRIDE
-    if result.decision == item.new_decision:
-        return "applied" if applied or result.source == "reverify" else "already so"
-    if result.decision != item.old_decision:
-        return "skipped (changed since planned)"
-    return "apply"
-
-
-def write_report(
-    rt: Runtime, run_id: str, rows: list[dict[str, Any]], failed: list[dict[str, Any]], out_dir: Path
-) -> tuple[Path, Path]:
-    """``reverify-<run>.csv`` (one row per changed decision) and ``reverify-<run>.html`` (counts by
-    transition and by reason, the rows, the failed items)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path, html_path = out_dir / f"reverify-{run_id}.csv", out_dir / f"reverify-{run_id}.html"
-    with csv_path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    with rt.session() as s:
-        run = s.get(ReverifyRun, run_id)
-        counts = repo.reverify_counts(s, run_id)
-    if run is None:
-        raise InputError(f"no re-verification run {run_id}", code="input.unknown_run")
-    transitions = Counter(f"{r['old_decision']} → {r['new_decision']}" for r in rows)
-    actions = Counter(r["action"] for r in rows)
-    added: Counter[str] = Counter()
-    removed: Counter[str] = Counter()
-    for r in rows:
-        old, new = set(r["old_reasons"].split()), set(r["new_reasons"].split())
-        added.update(new - old)
-        removed.update(old - new)
-    e = html.escape
-
-    def table(head: tuple[str, ...], body: list[tuple[Any, ...]]) -> str:
-        th = "".join(f"<th>{e(h)}</th>" for h in head)
-        trs = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in body)
-        return f"<table><tr>{th}</tr>{trs}</table>"
-
-    reasons = sorted(set(added) | set(removed), key=lambda c: (-added[c] - removed[c], c))
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Re-verification {e(run_id)}</title><style>body{{font-family:sans-serif;margin:2em}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:left}}</style>
-</head><body><h1>Re-verification {e(run_id)}</h1>
-<p>Mode {e(run.mode)}, status {e(run.status)}, policy {e(run.policy_version)}, filters {e(json.dumps(run.filters))},
-started {e(run.created_at.isoformat())}. Items {run.total}: done {counts.get("done", 0)},
-failed {counts.get("failed", 0)}, pending {counts.get("pending", 0)}; decisions changed: {len(rows)}.</p>
-<h2>Changes by decision</h2>{table(("old → new", "count"), sorted(transitions.items()))}
-<h2>Changes by action</h2>{table(("action", "count"), sorted(actions.items()))}
-<h2>Counts by reason (changed decisions)</h2>
-{table(("reason code", "added", "removed"), [(c, added[c], removed[c]) for c in reasons])}
-<h2>Changed decisions</h2>{table(CSV_FIELDS, [tuple(r[k] for k in CSV_FIELDS) for r in rows])}
-<h2>Failed items</h2>{table(("verification_id", "tenant_id", "error"), [tuple(f.values()) for f in failed])}
-</body></html>
-"""
-    html_path.write_text(page, encoding="utf-8")
-    return csv_path, html_path
 
 
 # --- applying -----------------------------------------------------------------------------------------
@@ -390,16 +292,16 @@ def _apply(rt: Runtime, run_id: str) -> dict[str, int]:
                 select(Verification).where(Verification.id == item.verification_id).with_for_update()
             )
             result = s.get(Result, item.verification_id)
-            action = _action(item, v, result, False) if v is not None else "skipped (erased)"
-            if action == "apply" and item.report is None:
-                action = "skipped (no report)"
-            if action == "apply" and item.new_decision is not None and v is not None:
+            what = action(item, v, result, False) if v is not None else "skipped (erased)"
+            if what == "apply" and item.report is None:
+                what = "skipped (no report)"
+            if what == "apply" and item.new_decision is not None and v is not None:
                 repo.record_decision_change(s, v, decision=item.new_decision, source="reverify",
                                             actor=f"reverify:{run_id}", reason_codes=item.new_reasons,
                                             report=item.report, policy_version=policy_version)  # fmt: skip
-                action = "applied"
+                what = "applied"
             s.commit()
-        out[action] += 1
+        out[what] += 1
     with rt.session() as s:
         run = s.get(ReverifyRun, run_id)
         if run is not None:
