@@ -74,6 +74,21 @@ def test_genuine_case_passes_every_check(case: dict) -> None:
     assert "minifasnet_v2" in report["models"] and "dlib_resnet_v1" in report["models"]
 
 
+def test_visual_zone_is_read_and_agrees_with_the_mrz(case: dict) -> None:
+    """document.viz: the Kazakh card's printed fields, read with the kaz_id template, equal the truth."""
+    _, report = verify(case["tmp"], case["selfie"], case["photo"], case["registration"])
+    viz, holder = report["document"]["viz"], case["truth"]["holder"]
+    assert viz["layout"] == "kaz_id" and viz["method"] == "template"
+    fields = {k: v["value"] for k, v in viz["fields"].items()}
+    assert fields["surname"] == holder["surname_viz"]  # Cyrillic, Kazakh letters included
+    assert fields["birth_date"] == holder["birth_date"]
+    assert fields["personal_number"] == holder["iin"]
+    assert all(0.0 <= v["confidence"] <= 1.0 and len(v["box"]) == 4 for v in viz["fields"].values())
+    assert "document.viz_mrz_mismatch" not in [r["code"] for r in report["reasons"]]
+    assert report["registration_match"]["viz_vs_mrz"]["birth_date"]["match"] is True
+    assert "viz" in report["timings_ms"]
+
+
 def test_wrong_birth_date_and_other_name_are_rejected_with_reasons(case: dict) -> None:
     registration = {**case["registration"], "birth_date": "1990-01-01", "full_name": "Айгүл Серікова"}
     rc, report = verify(case["tmp"], case["selfie"], case["photo"], registration, "--lang", "ru")
