@@ -93,3 +93,22 @@ def test_cli(tmp_path: Path) -> None:
     assert len(truths) == 2
     assert {t["layout"] for t in truths} <= {"alb_id", "visa_b"}
     assert all(t["photo"]["severity"] == "clean" for t in truths)
+
+
+def test_kazakh_passport_prints_one_iin_in_both_zones() -> None:
+    """The TD3 personal-number field of a Kazakh passport holds the holder's IIN, the one the visual zone
+    prints (it used to be a second, random IIN)."""
+    import numpy as np
+
+    from samples.documents import make_document
+
+    seen = 0
+    for seed in range(400):
+        _, truth = make_document("passport", np.random.default_rng(seed))
+        if truth["fields"]["issuing_country"] != "KAZ":
+            continue
+        seen += 1
+        assert truth["holder"]["iin"] and truth["fields"]["optional_data"] == truth["holder"]["iin"]
+        if seen == 3:
+            break
+    assert seen == 3
