@@ -58,6 +58,14 @@ def viz_name(viz: VizResult, min_confidence: float = VIZ_MIN_CONFIDENCE) -> str 
     return " ".join(p for p in parts if p)
 
 
+def viz_fields(viz: VizResult, min_confidence: float = VIZ_MIN_CONFIDENCE) -> dict[str, Any]:
+    """The visual zone's fields under the MRZ field names (``personal_number`` as ``optional_data``), those
+    read with ``min_confidence`` only: what the registration is compared with when the MRZ is unreadable."""
+    names = {**{k: k for k in (*_NAME_PARTS, "birth_date", "sex", "document_number", "expiry_date")},
+             "personal_number": "optional_data"}  # fmt: skip
+    return {mrz_key: value for key, mrz_key in names.items() if (value := viz.value(key, min_confidence))}
+
+
 def viz_mrz_checks(viz: VizResult, fields: dict[str, Any]) -> RegistrationMatch:
     """The visual zone against the MRZ: dates, numbers, sex and the name, each where both were read (the
     VIZ field with :data:`VIZ_MIN_CONFIDENCE`). A disagreement is ``document.viz_mrz_mismatch``: a forger

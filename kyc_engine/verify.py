@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .checks import compare_registration, document_checks, viz_mrz_checks
+from .checks import compare_registration, document_checks, viz_fields, viz_mrz_checks
 from .face_stage import FaceCompareReport
 from .imageio import LoadedImage, downscale
 from .match.duplicates import find_duplicates
@@ -232,6 +232,14 @@ def run_verification(
         if index is not None and faces is not None and "a" in faces.embeddings and key:
             threshold = engine.settings.duplicate_max_distance
             reasons += find_duplicates(index, faces.embeddings["a"], key, threshold)
+    elif viz is not None and (printed := viz_fields(viz)).get("surname"):
+        # evidence for a reviewer only: without a valid MRZ nothing is decided on the printed fields
+        match = compare_registration(registration, printed, viz=None)
+        registration_checks = {**match.checks, "source": "viz", "evidence_only": True,
+                               "findings": [str(r.code) for r in match.reasons]}  # fmt: skip
+        notes.append(
+            "MRZ not read valid: the registration was compared with the visual zone as evidence only"
+        )
     else:
         notes.append("registration data not compared: the document's MRZ was not read valid")
     timings["checks"] = (time.perf_counter() - t) * 1000

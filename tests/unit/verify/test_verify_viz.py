@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kyc_engine.checks import compare_registration, viz_mrz_checks
+from kyc_engine.checks import compare_registration, viz_fields, viz_mrz_checks
 from kyc_engine.ocr.viz import LayoutHint, VizField, VizReader, VizResult, clean_value, upright_page
 from kyc_engine.ocr.viz_layouts import default_layouts
 from kyc_engine.registration.model import parse_registration
@@ -198,3 +198,19 @@ def test_upright_page_uses_the_portrait(reader: VizReader) -> None:
     page, turned = upright_page(turned_doc, quad, "ID1", portrait_center=(w - x - pw / 2, h - y - ph / 2))
     assert turned
     assert np.abs(page.astype(int) - doc.astype(int)).mean() < 3
+
+
+def test_viz_fields_stand_in_for_an_unreadable_mrz() -> None:
+    """Only confident, well-formed fields, under the MRZ's names; registration compared against them."""
+    viz = _viz(
+        surname="ЖҰМАБЕКОВ", given_names="ТІЛЕУБЕРДІ", birth_date="2002-04-12", personal_number="020412538330"
+    )
+    viz.fields["document_number"] = VizField("022429187", 0.4, (0, 0, 1, 1), "022429187")  # too unsure
+    printed = viz_fields(viz)
+    assert printed == {"surname": "ЖҰМАБЕКОВ", "given_names": "ТІЛЕУБЕРДІ", "birth_date": "2002-04-12",
+                       "optional_data": "020412538330"}  # fmt: skip
+    registration = parse_registration(
+        b'{"full_name": "Tileuberdi Zhumabekov", "birth_date": "2002-04-12"}', today=date(2026, 11, 1)
+    )
+    match = compare_registration(registration, printed)
+    assert match.checks["name"]["decision"] == "match" and match.checks["birth_date"]["match"] is True
