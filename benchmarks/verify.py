@@ -3,6 +3,10 @@
 Run from the repository root::
 
     .venv/bin/python -m benchmarks.verify [--count 240] [--seed 20261123] [--peer-every 4] [--no-write]
+    .venv/bin/python -m benchmarks.verify --calibrate-portrait --seed 777   # the manifest's portrait limits
+
+The document-portrait limits (``portrait_sharpness_min`` / ``portrait_review_max_distance`` on the manifest's
+``dlib_resnet_v1`` entry) are calibrated on another seed's cases than the one reported (777 vs 20261123).
 
 Cases come from ``samples.cases`` (generated into ``var/cases_<seed>`` once, then reused): genuine,
 transliterated name, someone else's selfie, someone else's name, wrong birth date, expired document,
@@ -335,6 +339,63 @@ misuse checks.
     return text
 
 
+#: Categories whose selfie shows the document portrait's person (genuine face pairs).
+SAME_FACE = ("genuine", "translit_name", "other_name", "wrong_birth_date", "expired", "tampered_mrz")
+
+
+def calibrate_portrait(cases: list[dict[str, Any]], folder: Path, sharpness_min: float, far: float) -> str:
+    """The document-portrait limits from one seed's cases: genuine pairs (selfie vs own document) against
+    every cross-case impostor pair (a selfie vs another case's document portrait, different person);
+    ``portrait_review_max_distance`` = the ``far`` quantile of the impostor distances whose portrait is
+    blurred (chip sharpness < ``sharpness_min``), rounded down to 0.01."""
+    import numpy as np
+
+    from kyc_engine.engine import Engine
+    from kyc_engine.imageio import downscale, load_image_file
+    from kyc_engine.settings import Settings
+
+    engine = Engine.from_settings(Settings(), stages=("mrz", "faces"))
+    stage = engine.faces
+    assert stage is not None
+    rows = []
+    with _progress() as bar:
+        task = bar.add_task("portraits ", total=len(cases))
+        for case in cases:
+            bar.advance(task)
+            if case["category"] not in (*SAME_FACE, "other_selfie"):
+                continue
+            files = case["files"]
+            meta = json.loads((folder / files["case"]).read_text(encoding="utf-8"))
+            a, b = (downscale(load_image_file(folder / files[k], max_bytes=1 << 28, max_pixels=1 << 28).bgr, 1600)[0]
+                    for k in ("selfie", "document"))  # fmt: skip
+            report = stage.compare(a, b)
+            if report.comparison is None:
+                continue
+            rows.append({"category": case["category"], "d": report.comparison.distance,
+                         "sharpness": report.sharpness_b, "a": report.embeddings["a"].vector,
+                         "b": report.embeddings["b"].vector, "selfie": meta["selfie"]["identity"],
+                         "portrait": meta["truth"]["portrait"]["identity"]})  # fmt: skip
+    genuine = [r for r in rows if r["category"] in SAME_FACE]
+    no_match_line = stage.embedder.threshold + stage.embedder.review_band
+    over = [r for r in genuine if r["d"] > no_match_line]
+    a = np.stack([r["a"] for r in rows])
+    b = np.stack([r["b"] for r in rows])
+    dist = np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2)
+    other = np.array([[r["selfie"] != q["portrait"] for q in rows] for r in rows])
+    blurred = np.array([q["sharpness"] < sharpness_min for q in rows])[None, :]
+    impostors = dist[other & blurred].astype(np.float64)
+    limit = float(np.floor(np.quantile(impostors, far) * 100) / 100)
+    lines = [
+        f"genuine pairs {len(genuine)}; over the no-match line ({no_match_line:.2f}): {len(over)}, of which "
+        f"{sum(r['sharpness'] < sharpness_min for r in over)} with portrait sharpness < {sharpness_min}: "
+        + ", ".join(f"d {r['d']:.3f} / sharpness {r['sharpness']:.1f}" for r in over),
+        f"cross-case impostor pairs with a blurred portrait: {impostors.size}, min distance {impostors.min():.3f}, "
+        f"{100 * far:g} % quantile {np.quantile(impostors, far):.3f}",
+        f"portrait_sharpness_min = {sharpness_min}, portrait_review_max_distance = {limit:.2f}",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -346,11 +407,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--cases", type=Path, default=None, help="case folder (default var/cases_<seed>)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md")
+    parser.add_argument("--calibrate-portrait", action="store_true",
+                        help="instead of the benchmark: print the document-portrait limits for the manifest from "
+                        "these cases (use another seed than the report's)")  # fmt: skip
+    parser.add_argument("--sharpness-min", type=float, default=6.0, help="with --calibrate-portrait")
+    parser.add_argument(
+        "--far", type=float, default=0.01, help="with --calibrate-portrait: impostor quantile"
+    )
     args = parser.parse_args(argv)
 
     folder = args.cases or Path("var") / f"cases_{args.seed}"
     cases = ensure_cases(folder, args.count, args.seed)
     as_of = json.loads((folder / "index.json").read_text(encoding="utf-8"))["as_of"]
+    if args.calibrate_portrait:
+        print(calibrate_portrait(cases, folder, args.sharpness_min, args.far))
+        return
     load = os.getloadavg()[0]
     eng = run_engine(cases, folder, as_of)
     peer = run_peer(cases[:: args.peer_every], folder) if args.peer_every else []
