@@ -33,6 +33,7 @@ import numpy as np
 import tesserocr
 from PIL import Image
 
+from .viz_labels import anchored_values
 from .viz_layouts import LayoutHint, VizLayout, VizLayouts, default_layouts
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def upright_page(
 
 
 def mrz_glyphs(gray: np.ndarray, *, top: bool) -> int:
-    """Character-sized dark blobs in the top or bottom quarter of a page: the MRZ holds 72-90 glyphs of
+    """Character-sized dark blobs in the top or bottom 27 % of a page: the MRZ holds 72-90 glyphs of
     one height, a header far fewer (a title and a subtitle)."""
     h = gray.shape[0]
     band = gray[: int(0.27 * h)] if top else gray[int(0.73 * h) :]
@@ -410,63 +411,13 @@ class VizReader:
                             item.Confidence(level) / 100,
                         )
                     )
-        phrases = _phrases(words)
         out: dict[str, VizField] = {}
-        kinds = {i: _label_of(p[0], self.layouts.labels) for i, p in enumerate(phrases)}
-        for i, label in enumerate(phrases):
-            name = kinds[i]
-            if name is None or name not in FIELD_KIND or name in out:
-                continue
-            lx0, ly0, _, ly1 = label[1]
-            lh = ly1 - ly0
-            below = [p for j, p in enumerate(phrases) if kinds[j] is None and 0 <= p[1][1] - ly1 <= 3 * lh
-                     and abs(p[1][0] - lx0) <= 3 * lh]  # fmt: skip
-            if not below:
-                continue
-            text, box, conf = min(below, key=lambda p: p[1][1])
-            value, conf, valid, latin = clean_value(name, text, conf)
-            out[name] = VizField(value, conf, box, text, valid, latin)
+        for name, text, box, conf in anchored_values(words, self.layouts.labels):
+            if name in FIELD_KIND:
+                value, conf, valid, latin = clean_value(name, text, conf)
+                out[name] = VizField(value, conf, box, text, valid, latin)
         return out
 
 
 def _key_read(result: VizResult) -> bool:
     return any(f.valid for k, f in result.fields.items() if k in KEY_FIELDS)
-
-
-def _phrases(words: list[tuple[str, Box, float]]) -> list[tuple[str, Box, float]]:
-    """Words joined into phrases: same line (vertical overlap) and a gap under 1.5 word heights."""
-    words = sorted(words, key=lambda w: (w[1][1], w[1][0]))
-    phrases: list[list[tuple[str, Box, float]]] = []
-    for word in sorted(words, key=lambda w: w[1][0]):
-        _, (x0, y0, x1, y1), _ = word
-        for phrase in phrases:
-            _, (px0, py0, px1, py1), _ = phrase[-1]
-            overlap = min(y1, py1) - max(y0, py0)
-            if overlap > 0.5 * min(y1 - y0, py1 - py0) and 0 <= x0 - px1 <= 1.5 * max(y1 - y0, py1 - py0):
-                phrase.append(word)
-                break
-        else:
-            phrases.append([word])
-    out = []
-    for phrase in phrases:
-        text = " ".join(w[0] for w in phrase)
-        box = (min(w[1][0] for w in phrase), min(w[1][1] for w in phrase),
-               max(w[1][2] for w in phrase), max(w[1][3] for w in phrase))  # fmt: skip
-        out.append((text, box, float(np.mean([w[2] for w in phrase]))))
-    return out
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^\w]", "", text.casefold())
-
-
-def _label_of(text: str, labels: dict[str, tuple[str, ...]]) -> str | None:
-    """The field whose label ``text`` holds; the longest label wins (``EMRI`` is inside ``MBIEMRI``)."""
-    flat = _norm(text)
-    best, length = None, 0
-    for name, group in labels.items():
-        for label in group:
-            key = _norm(label)
-            if key and key in flat and len(key) > length:
-                best, length = name, len(key)
-    return best

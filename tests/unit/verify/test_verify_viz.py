@@ -214,3 +214,13 @@ def test_viz_fields_stand_in_for_an_unreadable_mrz() -> None:
     )
     match = compare_registration(registration, printed)
     assert match.checks["name"]["decision"] == "match" and match.checks["birth_date"]["match"] is True
+
+
+def test_anchored_values_pick_the_phrase_under_the_longest_label() -> None:
+    from kyc_engine.ocr.viz_labels import anchored_values
+
+    words = [("MBIEMRI", (0, 0, 70, 12), 0.9), ("/", (75, 0, 80, 12), 0.9), ("Surname", (85, 0, 150, 12), 0.9),
+             ("HOXHA", (0, 18, 90, 40), 0.95), ("EMRI", (0, 50, 40, 62), 0.9), ("KLEJDI", (0, 68, 80, 90), 0.9),
+             ("STRAY", (400, 20, 460, 40), 0.5)]  # fmt: skip
+    found = {name: text for name, text, _, _ in anchored_values(words, default_layouts().labels)}
+    assert found == {"surname": "HOXHA", "given_names": "KLEJDI"}  # EMRI inside MBIEMRI is not given names
