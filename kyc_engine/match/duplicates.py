@@ -5,7 +5,8 @@ match threshold of a face stored under a *different* subject key. Each such stor
 ``face.duplicate_identity`` reason (policy outcome ``review``) naming the other case, so a reviewer can
 open both.
 
-Wiring (the engine/service owner does this; nothing here touches verify.py or engine.py)::
+Wiring (the service does this in :mod:`kyc_engine.worker.gallery`, with one index per tenant, keyed by
+:func:`subject_hash`; ``Engine.verify(..., face_index=...)`` runs the search)::
 
     index = FaceIndex()                                  # once, at start
     index.add_many(store.face_rows())                    # (case_id, subject_key, vector) from PostgreSQL

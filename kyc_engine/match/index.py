@@ -15,9 +15,10 @@ the exact nearest row for 98.5-99.7 % of queries at 100k (a missed duplicate is 
 here), needs ~1 minute per 100k rows to build on 2 cores, and brings a dependency. Exact search adds
 ~55 ms to a verification at 1M stored faces (one search per case; the embedding alone takes ~0.1 s).
 
-The index holds no persistence: the service loads rows from PostgreSQL at start (``add_many``, with
-``capacity`` set to the row count to skip regrowth) and adds each newly verified face. Not thread-safe:
-serialise ``add``/``remove`` against searches with the caller's lock.
+The index holds no persistence: each ``kyc worker`` loads its tenants' rows from PostgreSQL at start
+(``add_many``, with ``capacity`` set to the row count plus headroom; one index per tenant, see
+:mod:`kyc_engine.match.gallery` and :mod:`kyc_engine.worker.gallery`) and adds each newly verified face.
+Not thread-safe: serialise ``add``/``remove`` against searches with the caller's lock.
 
 Example::
 

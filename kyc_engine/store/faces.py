@@ -127,17 +127,14 @@ def tenant_counts(session: Session, model: str) -> dict[str, int]:
     return {tenant: int(n) for tenant, n in rows}
 
 
-def stream(session: Session, model: str, tenant_id: str | None = None) -> Iterator[StoredFace]:
-    """Every active row of ``model`` (of one tenant, or all ordered by tenant), read through a server-side
-    cursor in batches, so the whole table is never held twice in memory."""
+def stream(session: Session, model: str, tenant_id: str) -> Iterator[StoredFace]:
+    """Every active row of ``model`` of one tenant, read through a server-side cursor in batches, so the
+    whole table is never held twice in memory (no ORDER BY: nothing for the server to sort)."""
     q = (
         select(*_COLUMNS)
-        .where(FaceEmbedding.model == model, FaceEmbedding.active)
-        .order_by(FaceEmbedding.tenant_id)
+        .where(FaceEmbedding.tenant_id == tenant_id, FaceEmbedding.model == model, FaceEmbedding.active)
         .execution_options(yield_per=_STREAM_BATCH)
     )
-    if tenant_id is not None:
-        q = q.where(FaceEmbedding.tenant_id == tenant_id)
     for vid, tenant, subject, dim, blob in session.execute(q):
         yield StoredFace(vid, tenant, subject, _decode(blob, dim))
 

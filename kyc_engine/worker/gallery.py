@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from itertools import groupby
 
 from sqlalchemy.orm import Session
 
@@ -45,9 +44,10 @@ class GallerySync:
         feed = ChangeFeed.start(session)  # first: a row committed while loading comes in through the feed
         counts = faces.tenant_counts(session, model)
         gallery = FaceGallery(model, dim)
-        for tenant_id, rows in groupby(faces.stream(session, model), key=lambda r: r.tenant_id):
+        for tenant_id, count in counts.items():
+            rows = faces.stream(session, model, tenant_id)
             gallery.load(tenant_id, ((r.verification_id, r.subject_hash, r.vector) for r in rows),
-                         capacity=_with_headroom(counts.get(tenant_id, 0)))  # fmt: skip
+                         capacity=_with_headroom(count))  # fmt: skip
         session.rollback()
         log.info("face gallery: %d rows of %s for %d tenants (%.0f MiB of vectors) in %.1f s", len(gallery),
                  model, len(counts), gallery.memory_bytes() / 2**20, time.perf_counter() - started)  # fmt: skip
