@@ -28,6 +28,7 @@ from .mrz.judge import td1_partial as _td1_partial
 from .mrz.national import apply_national_format
 from .mrz.ocrline import OcrLine
 from .mrz.parse import MrzResult, empty_result, parse_mrz
+from .mrz.recover import RECOVERY_MS, RECOVERY_READINGS, agreed, recovery_crops, trim_repairs, trim_to_length
 from .mrz.repair import decode_mrz
 from .ocr.mrz_ocr import MrzRecognizer
 from .quality import QualityThresholds, assess_image, assess_region, document_cut_off
@@ -184,6 +185,11 @@ class MrzStage:
             best = decode_mrz(hypotheses, today=self.today())
             combined = best.valid
             timer.add("mrz_parse", t)
+        if best is None or not best.valid:  # second chances, only after every normal reading failed
+            recovered = self._recover(bgr, detection, best_crop, timer)
+            if recovered is not None:
+                best, best_lines, best_crop = recovered[0], recovered[1], None
+                mrz_crop_box = ("recovered", None, "grey")
         if best is not None and best.valid:
             best = self._ambiguity_check(apply_national_format(best, today=self.today()), best_lines)
         if best is not None and best.valid and best_crop is not None:
@@ -229,6 +235,44 @@ class MrzStage:
             elapsed_ms=(time.perf_counter() - start) * 1000,
             attempts=attempts,
         )
+
+    def _recover(
+        self, bgr: np.ndarray, detection: DocumentDetection, crop: np.ndarray | None, timer: _Timer
+    ) -> tuple[MrzResult, list[OcrLine]] | None:
+        """A valid MRZ from the second-chance crops (:func:`recovery_crops`: glare evened out, motion
+        blur undone), at most :data:`RECOVERY_READINGS` readings and about :data:`RECOVERY_MS`; a valid
+        reading counts only when a second one agrees (:func:`agreed`). ``None`` when none does."""
+        start = time.perf_counter()
+        readings: list[tuple[MrzResult, list[OcrLine]]] = []
+        strips = self._strips(detection)
+        for kind, image in recovery_crops(strips, crop, BAND_CHAR_HEIGHT):
+            t = timer.add("mrz_recover", start) if not readings else time.perf_counter()
+            lines = self.mrz_recognizer.read(image)
+            t = timer.add("mrz_ocr", t)
+            trimmed, dropped = trim_to_length(lines)
+            result = decode_mrz([trimmed], today=self.today()) if trimmed else empty_result([], "no text")
+            result = replace(trim_repairs(result, trimmed, dropped), warnings=(*result.warnings, kind))
+            timer.add("mrz_parse", t)
+            readings.append((result, trimmed))
+            found = agreed(readings)
+            if found is not None:
+                return found
+            if len(readings) >= RECOVERY_READINGS or (time.perf_counter() - start) * 1000 > RECOVERY_MS:
+                break
+        return None
+
+    def _strips(self, detection: DocumentDetection) -> list[tuple[np.ndarray, int | None]]:
+        """The untrimmed MRZ strips of the page's bottom (both ways up when the way is unknown) and of the
+        locator's chosen band, with the number of lines expected (None: 2 or 3)."""
+        out: list[tuple[np.ndarray, int | None]] = []
+        if detection.found and detection.quad is not None:
+            box, scale = bottom_box(detection.kind, detection.page_size, BAND_CHAR_HEIGHT)
+            lines = None if detection.orientation != "mrz_bottom" else 3 if detection.kind == "ID1" else 2
+            for turned in (False,) if detection.orientation == "mrz_bottom" else (False, True):
+                strip = detection.region(box, scale, turned=turned)
+                if strip is not None:
+                    out.append((strip, lines))
+        return out
 
     def _read_crop(self, crop: np.ndarray, variant: str, timer: _Timer) -> tuple[MrzResult, list[OcrLine]]:
         t = time.perf_counter()
