@@ -30,7 +30,7 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import or_, select
 
-from ..errors import InputError, TransientError
+from ..errors import InputError, KycError, TransientError
 from ..policy import parse_policy
 from ..settings import Settings
 from ..store import repo
@@ -67,7 +67,11 @@ def reverify(
     try:
         run = _open_run(rt, since, decision, tenant, policy_path, apply, resume)
         if run.status == "running":
-            _drive(rt, run.id, max(1, window), progress if progress is not None else sys.stderr)
+            try:
+                _drive(rt, run.id, max(1, window), progress if progress is not None else sys.stderr)
+            except KeyboardInterrupt:  # finished items stay finished; queued jobs keep running
+                raise KycError(f"Interrupted. Continue with: kyc reverify --resume {run.id}",
+                               code="reverify.interrupted", detail={"run_id": run.id}) from None  # fmt: skip
             with rt.session() as s:
                 row = s.get(ReverifyRun, run.id)
                 if row is not None and row.status == "running":

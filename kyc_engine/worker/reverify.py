@@ -97,6 +97,7 @@ def process_reverify_item(run_id: str, verification_id: str) -> str:
                 if item is None or item.status != "pending":
                     return "skipped"
                 v = s.get(Verification, verification_id)
+                s.commit()  # no transaction left open while the engine runs
             report: dict[str, Any] | None = None
             error: dict[str, Any] | None = None
             try:

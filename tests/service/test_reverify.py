@@ -251,8 +251,8 @@ def _finished_job_outcomes(d: Deployment, run_id: str) -> Counter[tuple[str, str
 def test_an_interrupted_apply_run_resumes_and_does_every_item_once(
     deployment: Deployment, world: dict
 ) -> None:
-    """Packaged policy with --apply: kill the CLI and stop the workers after the first item, lose one queued
-    job, then run the same command again: it continues the same run and every item is done exactly once."""
+    """Packaged policy with --apply: Ctrl-C the CLI and stop the workers after the first item, lose one
+    queued job, then run the same command again: it continues the same run and every item is done once."""
     deployment.stop_workers()
     deployment.start_worker()
     args = ("--tenant", "acme", "--apply", "--window", "2", "--out", str(world["out"]))
@@ -264,8 +264,10 @@ def test_an_interrupted_apply_run_resumes_and_does_every_item_once(
             return run if run is not None and repo.reverify_counts(s, run.id).get("done", 0) >= 1 else None
 
     run = wait_for(run_with_progress, 300, "the first re-verified item")
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and f"kyc reverify --resume {run.id}" in err.decode(), err
+    assert "Traceback" not in err.decode()
     deployment.stop_workers()
     with deployment.rt.session() as s:
         items = {
