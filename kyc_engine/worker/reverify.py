@@ -1,7 +1,8 @@
 """The re-verification rq job: ``process_reverify_item(run_id, verification_id)`` (``kyc reverify``).
 
 Runs the worker's engine on one stored verification under the policy of the run (its TOML text is stored
-on the run row, parsed once per run and worker process) and records the new decision on the run's item.
+on the run row, parsed once per run and worker process), with the worker's 1:N duplicate gallery as for a
+new submission, and records the new decision on the run's item.
 It never touches the verification or its result: ``kyc reverify --apply`` does that after the diff report.
 
 Idempotent: an item that is no longer ``pending`` is skipped, and the item is finished with a conditional
@@ -27,7 +28,7 @@ from ..policy import Policy, parse_policy
 from ..store import repo
 from ..store.db import transient_db
 from ..store.models import ReverifyItem, ReverifyRun, Verification
-from .jobs import run_engine
+from .jobs import verify_stored
 from .runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,12 @@ def process_reverify_item(run_id: str, verification_id: str) -> str:
                     return "skipped"
                 if v.erased_at is not None:
                     raise KycError("the verification was erased", code="store.erased")
-                report = run_engine(rt, v, policy)
+                view = None
+                if rt.gallery is not None:  # the 1:N duplicate search, as for a new submission
+                    with transient_db():
+                        rt.gallery.refresh(s)
+                    view = rt.gallery.view(s, v.tenant_id)
+                report = verify_stored(rt, v, policy, face_index=view).to_dict(v.lang)
             except TransientError:
                 raise
             except KycError as exc:
