@@ -23,18 +23,36 @@ def add_parser(sub: Any) -> None:
         "with --apply record the changes (audit entry, verification.updated webhook). Reviewer overrides "
         "and erased verifications are never changed. Interrupted? Run the same command again or --resume.",
     )
-    p.add_argument("--since", type=_date_arg, help="only verifications created on or after DATE (YYYY-MM-DD)")
-    p.add_argument("--decision", choices=SEVERITY, help="only verifications whose current decision is D")
-    p.add_argument("--tenant", help="only this tenant (id or name)")
-    p.add_argument("--policy", type=Path, help="policy TOML (default: KYC_POLICY_PATH or the packaged one)")
+    p.add_argument(
+        "--since",
+        type=_date_arg,
+        metavar="DATE",
+        help="only verifications created on or after DATE (YYYY-MM-DD)",
+    )
+    p.add_argument(
+        "--decision", choices=SEVERITY, metavar="D", help="only verifications whose current decision is D"
+    )
+    p.add_argument("--tenant", metavar="T", help="only this tenant (id or name)")
+    p.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="policy TOML (default: KYC_POLICY_PATH or the packaged one)",
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="report only (the default)")
     mode.add_argument("--apply", action="store_true", help="report, then record the changed decisions")
     p.add_argument("--resume", metavar="RUN_ID", help="continue (or, with --apply, apply) this run")
     p.add_argument(
-        "--out", type=Path, default=Path("var/reverify"), help="report folder (default var/reverify)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        default=Path("var/reverify"),
+        help="report folder (default var/reverify)",
     )
-    p.add_argument("--window", type=int, default=8, help="jobs kept on the queue at once (default 8)")
+    p.add_argument(
+        "--window", type=int, metavar="N", default=8, help="jobs kept on the queue at once (default 8)"
+    )
 
 
 def _date_arg(value: str) -> datetime:
