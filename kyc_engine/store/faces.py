@@ -42,6 +42,8 @@ __all__ = [
 
 #: Audit actions the feed follows (written by ``repo.finish`` and ``repo.erase``).
 COMPLETED: Final = "verification.completed"
+#: Audit actions of :func:`repo.record_decision_change` (``decision.review``, ``decision.reverify``).
+DECISION_CHANGED: Final = "decision."
 ERASED: Final = "verification.erased"
 #: How long an audit id that was skipped (allocated, not yet committed) is looked for again. ``finish``
 #: allocates its audit id at the flush right before COMMIT, so a real gap closes within milliseconds;
@@ -177,7 +179,8 @@ class Changes:
 
 @dataclass
 class ChangeFeed:
-    """Follows ``audit_log`` past a watermark id: which verifications completed or were erased.
+    """Follows ``audit_log`` past a watermark id: which verifications completed (or had their decision changed)
+    or were erased.
 
     Sequence ids are allocated before commit, so a transaction can commit an id *below* one already
     read. Every id between the old and the new watermark that was not seen is kept as a hole and asked
@@ -216,7 +219,8 @@ class ChangeFeed:
             self.holes.pop(audit_id, None)
             if verification_id is None:
                 continue
-            if action == COMPLETED:
+            if action == COMPLETED or action.startswith(DECISION_CHANGED):
+                # an override or applied re-verification may have (re)activated the case's face
                 completed.append(verification_id)
             elif action == ERASED:
                 erased.append(verification_id)

@@ -196,7 +196,7 @@ class FaceEmbedding(Base):
     subject_hash: Mapped[str] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(String(120))
     dim: Mapped[int] = mapped_column(Integer)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, L2-normalised
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, the raw descriptor
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
 

@@ -25,6 +25,7 @@ from .blobs import BlobStore, Cipher
 from .models import (
     ApiKey,
     AuditLog,
+    FaceEmbedding,
     Result,
     ReverifyItem,
     ReverifyRun,
@@ -328,6 +329,13 @@ def record_decision_change(
     if policy_version is not None:
         result.policy_version = policy_version
     verification.decision = decision
+    # Only verified faces take part in the duplicate-identity search: an override away from verified
+    # retires the stored face (search hits are re-checked against ``active``), one back restores it.
+    session.execute(
+        update(FaceEmbedding)
+        .where(FaceEmbedding.verification_id == verification.id)
+        .values(active=decision == "verified")
+    )
     audit(session, f"decision.{source}", tenant_id=verification.tenant_id, verification_id=verification.id,
           actor=actor, before=before, after=decision, before_reasons=before_codes,
           after_reasons=list(result.reason_codes), note=note, policy_version=result.policy_version)  # fmt: skip

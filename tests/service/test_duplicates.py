@@ -220,6 +220,34 @@ def test_an_erased_case_loses_its_face_and_no_longer_matches(
     assert named == [seen["R1-again"]]  # the search still works: A's other stored face is found
 
 
+def test_an_override_away_from_verified_retires_the_face_and_back_restores_it(
+    deployment: Deployment, cases: dict, tenants: dict, first: dict, seen: dict
+) -> None:
+    from kyc_engine.store import repo
+    from kyc_engine.store.models import Verification
+
+    vid = seen["R1-again"]
+
+    def override(decision: str) -> None:
+        with deployment.rt.session() as s:
+            v = s.get(Verification, vid)
+            assert v is not None
+            repo.record_decision_change(s, v, decision=decision, source="review", actor="test", note="t")
+            s.commit()
+
+    override("rejected")
+    row = stored(deployment, vid)
+    assert row is not None and not row.active
+    got = verify(deployment, tenants["t1"], cases["R4"])  # A's face: its only active match is retired
+    assert not duplicates(got) and got["decision"] == "verified", got["report"]["reasons"]
+    seen["R4-after"] = got["id"]
+    override("verified")
+    row = stored(deployment, vid)
+    assert row is not None and row.active
+    got = verify(deployment, tenants["t1"], cases["R5"])
+    assert {r["detail"]["other_case_id"] for r in duplicates(got)} >= {vid, seen["R4-after"]}
+
+
 def test_the_change_feed_waits_for_an_audit_id_committed_out_of_order(deployment: Deployment) -> None:
     """Sequence ids are taken before commit: an id below the watermark may still become visible."""
     from kyc_engine.store import repo
