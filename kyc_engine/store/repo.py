@@ -388,6 +388,10 @@ def erase(session: Session, blobs: BlobStore, verification: Verification, *, why
     verification.selfie_blob = verification.document_blob = verification.document_back_blob = None
     verification.erased_at = datetime.now(UTC)
     faces.delete(session, verification.id)  # the face descriptor is biometric personal data
+    # a re-verification's new report holds the same personal data as the result's
+    session.execute(
+        update(ReverifyItem).where(ReverifyItem.verification_id == verification.id).values(report=None)
+    )
     session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.verification_id == verification.id, WebhookDelivery.status == "pending")

@@ -303,3 +303,16 @@ def test_an_interrupted_apply_run_resumes_and_does_every_item_once(
         a.verification_id for a in reverify_audits(deployment) if a.detail["actor"] == f"reverify:{run.id}"
     } == back
     assert results[world["overridden"]][1] == "review"
+
+
+def test_erasure_clears_the_reports_kept_by_reverification_runs(deployment: Deployment, world: dict) -> None:
+    """A changed item keeps the new report (personal data): erasing the verification must clear it."""
+    with deployment.rt.session() as s:
+        kept = s.scalars(select(ReverifyItem.verification_id).where(ReverifyItem.report.is_not(None))).all()
+    assert kept, "no run kept a report: nothing to check"
+    vid = kept[0]
+    r = deployment.client.delete(f"/v1/verifications/{vid}", headers=auth(world["acme"].api_key))
+    assert r.status_code == 204, r.text
+    with deployment.rt.session() as s:
+        reports = s.scalars(select(ReverifyItem.report).where(ReverifyItem.verification_id == vid)).all()
+    assert reports and all(report is None for report in reports)
