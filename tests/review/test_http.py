@@ -249,3 +249,14 @@ def test_logins_are_throttled_per_username(console: Console) -> None:
         statuses.append(r.status_code)
         token = _csrf(r.text)
     assert statuses == [401] * limit + [429]
+
+
+def test_security_headers_on_console_pages_only(console: Console) -> None:
+    c = console.client()
+    page = c.get("/review/login")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store" and page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert len(page.headers.get_list("cache-control")) == 1  # replaced, not appended
+    api = c.get("/healthz")
+    assert "content-security-policy" not in api.headers and "x-frame-options" not in api.headers

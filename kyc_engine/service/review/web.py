@@ -4,7 +4,6 @@ two exceptions that end a request early (no session → login page or 401; not f
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...store.db import transient_db
 from ...worker.runtime import Runtime
@@ -80,15 +80,38 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     return templates.TemplateResponse(request, name, {"prefix": PREFIX, **context}, status_code=status_code)
 
 
+_HEADER_BYTES: list[tuple[bytes, bytes]] = [
+    (k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+]
+
+
+class ConsoleHeaders:
+    """Pure ASGI middleware: adds :data:`SECURITY_HEADERS` to console pages. Every other request (the
+    ``/v1`` API above all) passes straight through, without the per-request cost of an HTTP middleware."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith(PREFIX) or path.startswith(PREFIX + "/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in _HEADER_BYTES}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + _HEADER_BYTES}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Security headers on every console response, and the two early exits above."""
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith(PREFIX) and not request.url.path.startswith(PREFIX + "/static/"):
-            response.headers.update(SECURITY_HEADERS)
-        return response
+    app.add_middleware(ConsoleHeaders)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
