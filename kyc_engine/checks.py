@@ -76,8 +76,13 @@ def viz_mrz_checks(viz: VizResult, fields: dict[str, Any]) -> RegistrationMatch:
         printed, machine = viz.value(key, VIZ_MIN_CONFIDENCE), fields.get(mrz_key)
         if printed is None or not machine or (key == "sex" and machine not in ("M", "F")):
             continue
-        same = printed == machine if key in ("birth_date", "expiry_date", "sex") else (
-            _norm_number(printed) == _norm_number(machine))  # fmt: skip
+        if key in ("birth_date", "expiry_date", "sex"):
+            same = printed == machine
+        else:  # a digit or letter a forger changes keeps the length; a shorter reading lost characters
+            a, b = _norm_number(printed), _norm_number(machine)
+            if len(a) != len(b):
+                continue
+            same = a == b
         checks[key] = {"viz": printed, "mrz": machine, "match": same,
                        "confidence": round(viz.fields[key].confidence, 3)}  # fmt: skip
         if not same:
@@ -87,7 +92,10 @@ def viz_mrz_checks(viz: VizResult, fields: dict[str, Any]) -> RegistrationMatch:
         verdict = match_names(name, fields.get("surname") or "", fields.get("given_names") or "")
         checks["name"] = {"viz": name, "mrz": verdict.document, "decision": verdict.decision,
                           "score": verdict.score}  # fmt: skip
-        if verdict.decision == "no_match":
+        # only another name altogether (no token in common): OCR that drops or mangles part of a printed
+        # name still leaves a token matching; a changed name is the registration comparison's finding
+        paired = [t for t in verdict.tokens if t.registered is not None and t.document is not None]
+        if verdict.decision == "no_match" and not paired:
             differing["name"] = {"viz": name, "mrz": verdict.document}
     if not differing:
         return RegistrationMatch(checks)

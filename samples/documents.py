@@ -85,6 +85,10 @@ def _content(lay: Layout, rng: np.random.Generator, p_expired: float = 0.2) -> t
             optional = holder.iin or fresh
         elif rng.random() < 0.4:
             optional = _rand(rng, _DIGITS, int(rng.integers(6, 15)))
+        if issuing == "ALB" and holder.personal_number:
+            # Likewise an Albanian passport carries the holder's personal number, which the visual zone
+            # prints whenever the field is filled (it printed that one over a random MRZ number before).
+            optional = holder.personal_number
     elif lay.fmt == "TD2":
         number = _rand(rng, _ALNUM, 9)
         if rng.random() < 0.4:

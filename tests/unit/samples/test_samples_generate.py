@@ -112,3 +112,22 @@ def test_kazakh_passport_prints_one_iin_in_both_zones() -> None:
         if seen == 3:
             break
     assert seen == 3
+
+
+def test_albanian_passport_prints_one_personal_number_in_both_zones() -> None:
+    """An Albanian holder's generic passport: the MRZ personal-number field holds the number the visual
+    zone prints (it held a random number under the printed personal number before)."""
+    import numpy as np
+
+    from samples.documents import make_document
+
+    seen = 0
+    for seed in range(400):
+        _, truth = make_document("passport", np.random.default_rng(seed))
+        if truth["fields"]["issuing_country"] != "ALB":
+            continue
+        seen += 1
+        assert truth["fields"]["optional_data"] == truth["holder"]["personal_number"]
+        if seen == 3:
+            break
+    assert seen == 3

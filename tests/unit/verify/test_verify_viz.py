@@ -224,3 +224,12 @@ def test_anchored_values_pick_the_phrase_under_the_longest_label() -> None:
              ("STRAY", (400, 20, 460, 40), 0.5)]  # fmt: skip
     found = {name: text for name, text, _, _ in anchored_values(words, default_layouts().labels)}
     assert found == {"surname": "HOXHA", "given_names": "KLEJDI"}  # EMRI inside MBIEMRI is not given names
+
+
+def test_partial_readings_are_not_disagreements() -> None:
+    """OCR that lost part of a printed name or number (seen on generated photos) is no evidence of an edit."""
+    fields = {"surname": "GABDULLIN", "given_names": "NURSULTAN", "document_number": "165144555"}
+    partial = _viz(surname="ҒАБДУЛЛИН", given_names="СҰЛТАН", document_number="144555")
+    result = viz_mrz_checks(partial, fields)
+    assert result.reasons == ()
+    assert result.checks["name"]["decision"] == "no_match"  # still shown to a reviewer
