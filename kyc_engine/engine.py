@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from datetime import date
 
 from .detect.document import DocumentDetector
@@ -128,6 +129,6 @@ class Engine:
                 "The face stage was not built: use Engine.from_settings(s, stages=(..., 'faces'))."
             )
         side = self.settings.limits.work_max_side
-        return self.faces.compare(
-            downscale(a.bgr, side)[0], downscale(b.bgr, side)[0], selfie_checks=selfie_checks
-        )
+        (a_work, a_scale), (b_work, b_scale) = downscale(a.bgr, side), downscale(b.bgr, side)
+        report = self.faces.compare(a_work, b_work, selfie_checks=selfie_checks)
+        return replace(report, work_scale={"a": a_scale, "b": b_scale})

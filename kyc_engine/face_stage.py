@@ -51,6 +51,9 @@ class FaceCompareReport:
     embeddings: dict[str, FaceEmbedding] = field(default_factory=dict)
     #: sharpness of image b's aligned face chip (:func:`~kyc_engine.detect.face_quality.chip_sharpness`)
     sharpness_b: float | None = None
+    #: per image, the working image's size over the input's (``Engine.compare_faces`` downscales first);
+    #: ``to_dict`` divides boxes and landmarks by it, so the JSON gives input-image pixels
+    work_scale: dict[str, float] = field(default_factory=dict)
 
     @property
     def match(self) -> bool:
@@ -71,13 +74,15 @@ class FaceCompareReport:
         for key, sel in self.selections.items():
             det = self.detections[key]
             face = sel.face
+            k = 1.0 / self.work_scale.get(key, 1.0)
             faces[key] = {
                 "found": face is not None,
-                "box": None if face is None else [round(float(v), 1) for v in face.box],
+                "box": None if face is None else [round(float(v) * k, 1) for v in face.box],
                 "score": None if face is None else round(float(face.score), 4),
                 "landmarks": None
                 if face is None
-                else [[round(float(x), 1), round(float(y), 1)] for x, y in face.landmarks],
+                else [[round(float(x) * k, 1), round(float(y) * k, 1)] for x, y in face.landmarks],
+                "work_scale": round(self.work_scale.get(key, 1.0), 6),
                 "rotation": int(sel.rotation),
                 "eye_distance_px": round(float(sel.eye_distance_px), 1),
                 "issues": [str(i) for i in sel.issues],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import compare_registration, document_checks, viz_fields, viz_mrz_checks
 from .face_stage import FaceCompareReport
-from .imageio import LoadedImage, downscale
+from .imageio import LoadedImage
 from .match.duplicates import find_duplicates
 from .match.index import DuplicateIndex
 from .mrz_stage import MrzReport
@@ -163,7 +163,7 @@ def read_viz(
     hint = LayoutHint(fmt, fields.get("issuing_country") or None)
     center = None
     if faces is not None and faces.selections["b"].face is not None:
-        scale = downscale(document.bgr, engine.settings.limits.work_max_side)[1]
+        scale = faces.work_scale.get("b", 1.0)
         x, y = faces.selections["b"].face.center
         center = (x / scale, y / scale)
     return engine.viz.read_photo(document.bgr, doc["quad"], str(doc["kind"]), hint, portrait_center=center)

@@ -117,3 +117,21 @@ def test_without_selfie_flag_no_selfie_checks_run(faces: Path) -> None:
     photo = faces / "tom_hanks/tom_hanks_01.jpg"
     rc, report = compare(photo, photo)
     assert report["liveness"] is None and report["misuse"] is None
+
+
+def test_boxes_and_landmarks_are_in_input_pixels_whatever_the_working_size(
+    faces: Path, tmp_path: Path
+) -> None:
+    """The face stage works on images shrunk to 1600 px; the JSON gives coordinates of the input image."""
+    img = cv2.imread(str(faces / "serena_williams/serena_williams_01.jpg"))
+    small = cv2.resize(img, (1000, round(img.shape[0] * 1000 / img.shape[1])), interpolation=cv2.INTER_AREA)
+    big = cv2.resize(img, (3000, round(img.shape[0] * 3000 / img.shape[1])), interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(tmp_path / "small.png"), small)
+    cv2.imwrite(str(tmp_path / "big.png"), big)
+    rc, report = compare(tmp_path / "small.png", tmp_path / "big.png")
+    assert rc == 0, report["reasons"]
+    a, b = report["faces"]["a"], report["faces"]["b"]
+    assert a["work_scale"] == 1.0 and b["work_scale"] == pytest.approx(1600 / max(big.shape[:2]), abs=1e-4)
+    assert np.allclose(np.array(b["box"]), 3 * np.array(a["box"]), rtol=0.03, atol=6)
+    assert np.allclose(np.array(b["landmarks"]), 3 * np.array(a["landmarks"]), rtol=0.03, atol=6)
+    assert b["box"][0] + b["box"][2] <= big.shape[1] and b["box"][1] + b["box"][3] <= big.shape[0]

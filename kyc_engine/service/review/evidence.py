@@ -2,8 +2,8 @@
 stored report. Nothing is cached or written to disk: the route answers with ``Cache-Control: no-store``.
 
 Coordinates, as the report records them:
-- face boxes ``[x, y, w, h]`` are in pixels of the image after EXIF rotation *and* after the engine's
-  downscale to ``limits.work_max_side`` (the face stage runs on the downscaled image);
+- face boxes ``[x, y, w, h]`` are in pixels of the image after EXIF rotation (reports from before
+  ``work_scale`` was recorded gave them after the engine's downscale to ``limits.work_max_side``);
 - the document quad (TL, TR, BR, BL of the upright page) is in pixels of the image after EXIF rotation;
   it belongs to the side whose MRZ was read (``document.mrz_side``).
 """
@@ -54,7 +54,8 @@ def face_crop(
     ``FACE_HEIGHT`` px tall."""
     if not face or not face.get("found") or not face.get("box"):
         raise NoEvidence("no face in the report")
-    work, _ = downscale(bgr, work_max_side)
+    # reports give input-image pixels (with ``work_scale``); older ones gave the engine's working image
+    work = bgr if "work_scale" in face else downscale(bgr, work_max_side)[0]
     x, y, w, h = (float(v) for v in face["box"])
     side = max(w, h)
     x0, y0 = max(0, int(x - margin * side)), max(0, int(y - margin * side))
