@@ -77,7 +77,9 @@ class Stack:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.db}"')
         self.port = free_port()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KYC_")}
+        # a fresh environment for the stack; KYC_SERVICE__WORKER_* settings under test pass through
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("KYC_") or k.startswith("KYC_SERVICE__WORKER_")}  # fmt: skip
         self.env.update({
             "KYC_TODAY": "2026-11-01",
             "KYC_SERVICE__DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.db}",

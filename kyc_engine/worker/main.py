@@ -77,6 +77,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     if settings.service.worker_nice > 0:
         # verification is batch work; the API answering submissions in milliseconds matters more
         os.nice(settings.service.worker_nice)
+    if settings.service.worker_sched_idle and hasattr(os, "SCHED_IDLE"):
+        # Linux: run only on CPU time nothing else wants (threads started later inherit it)
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     migrate(settings.service.database_url)
     background = multiprocessing.get_context("fork").Process(
         target=_background, args=(settings,), name="kyc-background", daemon=True

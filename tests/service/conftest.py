@@ -81,6 +81,8 @@ def make_settings(tmp: Path, label: str, **service: Any) -> Settings:
         "webhook_backoff_s": 0.5,
         "webhook_timeout_s": 5.0,
         "callback_allow_private": True,  # the tests' webhook receivers listen on 127.0.0.1
+        # pytest's own processes keep both cores busy for minutes: an idle-class worker could starve
+        "worker_sched_idle": False,
     }
     base.update(service)
     return Settings(today=TODAY, service=ServiceSettings(**base))
