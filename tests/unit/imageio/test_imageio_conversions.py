@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from kyc_engine.imageio import downscale, load_image, load_image_file
 
@@ -177,3 +177,22 @@ def test_downscale() -> None:
     assert same is small and one == 1.0
     with pytest.raises(ValueError):
         downscale(small, 0)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_jpeg_fast_path_gives_pillows_pixels_for_every_exif_orientation(orientation: int, mode: str) -> None:
+    """JPEGs are decoded by OpenCV (faster); the pixels must equal Pillow's, EXIF orientation applied."""
+    rng = np.random.default_rng(orientation)
+    base = (rng.random((90, 160, 3)) * 255).astype(np.uint8)
+    base[10:40, 20:90] = (250, 20, 20)  # an asymmetric block, so a wrong turn or flip shows
+    im = Image.fromarray(base).convert(mode)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90, exif=exif.tobytes())
+    data = buf.getvalue()
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))[..., ::-1]
+    got = load_image(data, max_bytes=1 << 20, max_pixels=1 << 20, min_side=16)
+    assert got.bgr.shape == expected.shape
+    assert np.array_equal(got.bgr, expected)
