@@ -18,9 +18,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# --dist loadfile: a test file runs on one xdist worker, in file order (the service tests share one
+# deployment per file and build on each other's cases)
 unit: install
 	@scripts/services.sh
-	@$(BIN)/python -m pytest -q -n 2 ; rc=$$?; \
+	@$(BIN)/python -m pytest -q -n 2 --dist loadfile ; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint typecheck unit
