@@ -19,6 +19,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from ..errors import KycError, TransientError
 from ..imageio import LoadedImage, load_image
@@ -49,17 +50,12 @@ def webhook_body(v: Verification, report: dict[str, Any] | None, error: dict[str
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def run_engine(rt: Runtime, v: Verification, policy: Policy | None = None) -> dict[str, Any]:
-    """Verify one stored verification with the worker's engine (and ``policy``, default the settings')
-    and return the report dict. Raises :class:`KycError` for missing or bad stored input. No duplicate
-    search (see :func:`verify_stored`)."""
-    return verify_stored(rt, v, policy).to_dict(v.lang)
-
-
 def verify_stored(
     rt: Runtime, v: Verification, policy: Policy | None = None, face_index: DuplicateIndex | None = None
 ) -> VerifyReport:
-    """:func:`run_engine`, returning the report object; ``face_index``: the 1:N gallery view to search."""
+    """Verify one stored verification with the worker's engine (and ``policy``, default the settings').
+    ``face_index``: the 1:N gallery view to search (see :func:`verify_with_gallery`). Raises
+    :class:`KycError` for missing or bad stored input."""
     if rt.engine is None:
         raise RuntimeError("the worker runtime has no engine")
     limits = rt.settings.limits
@@ -82,6 +78,33 @@ def verify_stored(
         policy=policy,
         face_index=face_index,
     )
+
+
+def verify_with_gallery(
+    rt: Runtime, s: Session, v: Verification, policy: Policy | None = None
+) -> VerifyReport:
+    """:func:`verify_stored` with the 1:N duplicate search: the worker's gallery is refreshed, then the
+    verification's tenant view of it is searched (no search when the worker holds no gallery)."""
+    view = None
+    if rt.gallery is not None:
+        with transient_db():
+            rt.gallery.refresh(s)
+        view = rt.gallery.view(s, v.tenant_id)
+    return verify_stored(rt, v, policy, face_index=view)
+
+
+def run_error(rt: Runtime, exc: Exception, what: str) -> dict[str, Any]:
+    """The error recorded when an engine run ended with ``exc`` (never a transient one, which the caller
+    re-raises for rq to retry): the :class:`KycError`'s own, a job timeout, or ``engine.internal`` for a
+    bug (logged with its traceback; recorded, not retried, so it cannot loop)."""
+    if isinstance(exc, KycError):
+        return exc.to_dict()
+    if isinstance(exc, JobTimeoutException):
+        limit = rt.settings.service.job_timeout_s
+        return {"code": "engine.timeout", "message": f"verification took longer than {limit} s",
+                "detail": {"limit_s": limit}}  # fmt: skip
+    log.error("%s: internal error", what, exc_info=exc)
+    return {"code": "engine.internal", "message": "internal error", "detail": {"type": type(exc).__name__}}
 
 
 def stored_face(report: VerifyReport) -> NewFace | None:
@@ -113,31 +136,13 @@ def process_verification(verification_id: str) -> str:
             report: dict[str, Any] | None = None
             error: dict[str, Any] | None = None
             face: NewFace | None = None
-            view = None
-            if rt.gallery is not None:
-                with transient_db():
-                    rt.gallery.refresh(s)
-                view = rt.gallery.view(s, v.tenant_id)
             try:
-                verified = verify_stored(rt, v, face_index=view)
+                verified = verify_with_gallery(rt, s, v)
                 report, face = verified.to_dict(v.lang), stored_face(verified)
-            except TransientError:
+            except (TransientError, OperationalError, RedisError):
                 raise
-            except KycError as exc:
-                error = exc.to_dict()
-            except (OperationalError, RedisError):
-                raise
-            except JobTimeoutException:
-                limit = rt.settings.service.job_timeout_s
-                error = {"code": "engine.timeout", "message": f"verification took longer than {limit} s",
-                         "detail": {"limit_s": limit}}  # fmt: skip
-            except Exception as exc:  # a bug must not loop: record it and move on
-                log.exception("verification %s: internal error", verification_id)
-                error = {
-                    "code": "engine.internal",
-                    "message": "internal error",
-                    "detail": {"type": type(exc).__name__},
-                }
+            except Exception as exc:
+                error = run_error(rt, exc, f"verification {verification_id}")
             with transient_db():
                 done = repo.finish(s, verification_id, token, report=report, error=error,
                                    webhook_payload=webhook_body(v, report, error), face=face)  # fmt: skip

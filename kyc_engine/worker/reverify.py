@@ -20,7 +20,6 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.timeouts import JobTimeoutException
 from sqlalchemy.exc import OperationalError
 
 from ..errors import KycError, TransientError
@@ -28,7 +27,7 @@ from ..policy import Policy, parse_policy
 from ..store import repo
 from ..store.db import transient_db
 from ..store.models import ReverifyItem, ReverifyRun, Verification
-from .jobs import verify_stored
+from .jobs import run_error, verify_with_gallery
 from .runtime import Runtime, current
 
 log = logging.getLogger(__name__)
@@ -107,26 +106,12 @@ def process_reverify_item(run_id: str, verification_id: str) -> str:
                     return "skipped"
                 if v.erased_at is not None:
                     raise KycError("the verification was erased", code="store.erased")
-                view = None
-                if rt.gallery is not None:  # the 1:N duplicate search, as for a new submission
-                    with transient_db():
-                        rt.gallery.refresh(s)
-                    view = rt.gallery.view(s, v.tenant_id)
-                report = verify_stored(rt, v, policy, face_index=view).to_dict(v.lang)
-            except TransientError:
+                # the 1:N duplicate search runs as for a new submission
+                report = verify_with_gallery(rt, s, v, policy).to_dict(v.lang)
+            except (TransientError, OperationalError, RedisError):
                 raise
-            except KycError as exc:
-                error = exc.to_dict()
-            except (OperationalError, RedisError):
-                raise
-            except JobTimeoutException:
-                limit = rt.settings.service.job_timeout_s
-                error = {"code": "engine.timeout", "message": f"verification took longer than {limit} s",
-                         "detail": {"limit_s": limit}}  # fmt: skip
-            except Exception as exc:  # a bug must not loop: record it and move on
-                log.exception("re-verification %s/%s: internal error", run_id, verification_id)
-                error = {"code": "engine.internal", "message": "internal error",
-                         "detail": {"type": type(exc).__name__}}  # fmt: skip
+            except Exception as exc:
+                error = run_error(rt, exc, f"re-verification {run_id}/{verification_id}")
             decision = report["decision"] if report is not None else None
             codes = [r["code"] for r in report["reasons"]] if report is not None else None
             # the full report (personal data) is kept only where --apply may need it: a changed decision

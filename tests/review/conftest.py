@@ -24,6 +24,7 @@ from kyc_engine.store.models import Result, Verification
 from tests.conftest import REPO, SHARED_FACES, SHARED_MODELS, require_shared
 from tests.service.conftest import (
     Deployment,
+    Receiver,
     _services_up,
     auth,
     case_submission,
@@ -31,7 +32,6 @@ from tests.service.conftest import (
     settings_env,
     wait_for,
 )
-from tests.service.test_worker import Receiver
 
 PASSWORD = "correct horse battery staple"
 SEED = 20261123

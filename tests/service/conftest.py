@@ -9,9 +9,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +158,9 @@ class Deployment:
         self.workers = []
 
     def worker_logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log")))
+        return "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log"))
+        )
 
     def close(self) -> None:
         self.stop_workers()
@@ -242,4 +246,38 @@ def real_case(tmp: Path, seed: int) -> dict[str, Any]:
 def case_submission(case: dict[str, Any], **extra: str) -> dict[str, Any]:
     files = {"selfie": ("selfie.jpg", io.BytesIO(case["selfie"]), "image/jpeg"),
              "document": ("document.jpg", io.BytesIO(case["document"]), "image/jpeg")}  # fmt: skip
-    return {"files": files, "data": {"registration": json.dumps(case["registration"], ensure_ascii=False), **extra}}
+    return {
+        "files": files,
+        "data": {"registration": json.dumps(case["registration"], ensure_ascii=False), **extra},
+    }
+
+
+class Receiver:
+    """A local webhook endpoint answering the given status codes in turn (then 200)."""
+
+    def __init__(self, statuses: list[int] | tuple[int, ...] = ()) -> None:
+        self.statuses = list(statuses)
+        self.calls: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.calls.append({"headers": dict(self.headers), "body": body})
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self, event: str) -> list[dict[str, Any]]:
+        """The JSON bodies received for ``event``."""
+        return [body for c in self.calls if (body := json.loads(c["body"]))["event"] == event]
+
+    def close(self) -> None:
+        self.server.shutdown()

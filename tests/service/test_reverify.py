@@ -10,10 +10,8 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections import Counter
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,32 +27,16 @@ from kyc_engine.store.models import AuditLog, Result, ReverifyItem, ReverifyRun,
 from kyc_engine.worker.reverify import item_of
 from kyc_engine.worker.signing import HEADER, verify_signature
 from tests.conftest import REPO
-from tests.service.conftest import TODAY, Deployment, auth, case_submission, real_case, settings_env, wait_for
-
-
-class Receiver:
-    """A local webhook endpoint that records every call and answers 200."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.calls.append({"headers": dict(self.headers), "body": body})
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self, event: str) -> list[dict[str, Any]]:
-        return [json.loads(c["body"]) for c in self.calls if json.loads(c["body"])["event"] == event]
+from tests.service.conftest import (
+    TODAY,
+    Deployment,
+    Receiver,
+    auth,
+    case_submission,
+    real_case,
+    settings_env,
+    wait_for,
+)
 
 
 def kyc(d: Deployment, *args: str, wait: bool = True) -> Any:

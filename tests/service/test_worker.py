@@ -4,9 +4,7 @@ webhooks with retries. Needs ../shared (models and faces): skipped cleanly witho
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +15,7 @@ from sqlalchemy import func, select
 
 from kyc_engine.store.models import AuditLog, Result, Verification, WebhookDelivery
 from kyc_engine.worker.signing import HEADER, verify_signature
-from tests.service.conftest import Deployment, auth, case_submission, real_case, wait_for
-
-
-class Receiver:
-    """A local webhook endpoint answering the given status codes in turn (then 200)."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        self.statuses = list(statuses)
-        self.calls: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.calls.append({"headers": dict(self.headers), "body": body})
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+from tests.service.conftest import Deployment, Receiver, auth, case_submission, real_case, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +84,10 @@ def test_submit_worker_result_and_a_signed_webhook_retried_after_a_failure(
     assert d.attempts == 2 and [a["status_code"] for a in d.attempt_log] == [500, 200]
     metrics = deployment.client.get("/metrics").text
     assert f'kyc_decisions_total{{decision="{got["decision"]}"}}' in metrics
-    assert 'kyc_stage_latency_ms_count{stage="mrz"}' in metrics and 'kyc_verifications{status="completed"}' in metrics
+    assert (
+        'kyc_stage_latency_ms_count{stage="mrz"}' in metrics
+        and 'kyc_verifications{status="completed"}' in metrics
+    )
 
 
 def test_a_blank_selfie_completes_with_reasons_not_a_retry_loop(
@@ -139,11 +113,17 @@ def _counts(d: Deployment, vid: str) -> tuple[int, int]:
     return int(results or 0), int(completions or 0)
 
 
-def test_kill_9_mid_job_still_completes_exactly_once(deployment: Deployment, case: dict, tenant: dict) -> None:
+def test_kill_9_mid_job_still_completes_exactly_once(
+    deployment: Deployment, case: dict, tenant: dict
+) -> None:
     deployment.stop_workers()
     worker = deployment.start_worker()
-    vid = deployment.client.post("/v1/verifications", headers=tenant["headers"], **case_submission(case)).json()["id"]
-    wait_for(lambda: status(deployment, vid, tenant["headers"])["status"] == "processing", 60, "processing", 0.02)
+    vid = deployment.client.post(
+        "/v1/verifications", headers=tenant["headers"], **case_submission(case)
+    ).json()["id"]
+    wait_for(
+        lambda: status(deployment, vid, tenant["headers"])["status"] == "processing", 60, "processing", 0.02
+    )
     deployment.kill9(worker)  # SIGKILL while the engine is working on it
     assert status(deployment, vid, tenant["headers"])["status"] == "processing"
     deployment.start_worker()  # its reconciler re-enqueues the row once processing_timeout_s has passed
