@@ -13,6 +13,7 @@ photos with a real selfie of the portrait's person (needs ../shared).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import socket
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +60,39 @@ def make_cases(tmp: Path, n: int, seed: int) -> list[dict[str, Any]]:
         request = httpx.Request("POST", "http://x/", data={"registration": json.dumps(reg)},
                                 files={"selfie": ("s.jpg", selfie.tobytes(), "image/jpeg"),
                                        "document": ("d.jpg", photo.read_bytes(), "image/jpeg")})  # fmt: skip
-        cases.append({"body": request.read(), "content_type": request.headers["Content-Type"]})
+        body = request.read()
+        images = [selfie.tobytes(), photo.read_bytes()]
+        cuts = [body.find(img) for img in images]  # where the two JPEGs sit in the encoded body
+        cases.append({"body": body, "content_type": request.headers["Content-Type"], "cuts": cuts,
+                      "sizes": [len(img) for img in images]})  # fmt: skip
     return cases
+
+
+def unique_body(case: dict[str, Any], i: int) -> bytes:
+    """The case's body with a JPEG comment segment naming submission ``i`` inside both images: every
+    submission carries its own image bytes, so the API hashes, encrypts and fsyncs new blobs each time
+    (identical bytes would be stored once and skipped after)."""
+    if "cuts" not in case:
+        return bytes(case["body"])
+    body, out, at = case["body"], [], 0
+    note = f"kyc-load-{i}".encode()
+    segment = b"\xff\xfe" + (len(note) + 2).to_bytes(2, "big") + note
+    for cut in case["cuts"]:
+        out += [body[at : cut + 2], segment]  # after the SOI marker
+        at = cut + 2
+    out.append(body[at:])
+    return b"".join(out)
+
+
+def bad_registration(case: dict[str, Any]) -> dict[str, Any]:
+    """The case with its registration JSON broken (same length): the API answers 422 after the whole
+    submit path up to validation, storing nothing."""
+    return {
+        "content_type": case["content_type"],
+        "body": case["body"]
+        .replace(b'"birth_date": "', b'"birth_date": "x', 1)
+        .replace(b'", "id_number"', b'"id_number"', 1),
+    }
 
 
 def free_port() -> int:
@@ -71,7 +104,7 @@ def free_port() -> int:
 class Stack:
     """A database, a queue, `kyc serve` and k workers."""
 
-    def __init__(self, tmp: Path, label: str) -> None:
+    def __init__(self, tmp: Path, label: str, api_processes: int = 1) -> None:
         self.db = f"kyc_bench_{label}_{os.getpid()}"
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
@@ -94,7 +127,7 @@ class Stack:
         out = subprocess.run([*kyc, "tenant", "create", "bench"], env=self.env, cwd=REPO, capture_output=True,
                              text=True, check=True)  # fmt: skip
         self.key = json.loads(out.stdout)["api_key"]
-        self._spawn([*kyc, "serve", "--port", str(self.port)], "serve")
+        self._spawn([*kyc, "serve", "--port", str(self.port), "--processes", str(api_processes)], "serve")
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -126,9 +159,17 @@ class Stack:
             time.sleep(0.5)
 
     def server_cpu_s(self) -> float:
-        """User + system CPU seconds used so far by the `kyc serve` process."""
-        fields = Path(f"/proc/{self.procs[0].pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU seconds used so far by `kyc serve`: the process and, with several API
+        processes, the uvicorn workers it forked."""
+
+        def cpu(pid: int) -> float:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(
+                cpu(int(c)) for c in children
+            )
+
+        return cpu(self.procs[0].pid)
 
     def sql(self, query: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(f"{PG}/{self.db}") as conn:
@@ -170,7 +211,7 @@ def submit_all(
                     time.sleep(max(0.0, started + i / rate - time.perf_counter()))
                 case = cases[i % len(cases)]
                 t = time.perf_counter()
-                r = c.post("/v1/verifications", content=case["body"],
+                r = c.post("/v1/verifications", content=unique_body(case, i),
                            headers={"Content-Type": case["content_type"], "Idempotency-Key": f"load-{i}"})  # fmt: skip
                 ms = (time.perf_counter() - t) * 1000
                 with lock:
@@ -193,6 +234,71 @@ def submit_all(
     }
 
 
+async def _raw_client(
+    host: str,
+    port: int,
+    key: str,
+    cases: list[dict[str, Any]],
+    todo: Iterator[int],
+    rate: float,
+    started: float,
+    out: dict[str, list[Any]],
+) -> None:
+    """One keep-alive HTTP/1.1 connection sending pre-encoded requests; reads each answer's status line,
+    headers and Content-Length body. Costs the box a small fraction of what an httpx client does."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for i in todo:
+            if rate > 0:
+                await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+            case = cases[i % len(cases)]
+            body = unique_body(case, i)
+            head = (
+                f"POST /v1/verifications HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {key}\r\n"
+                f"Content-Type: {case['content_type']}\r\nContent-Length: {len(body)}\r\n"
+                f"Idempotency-Key: load-{i}\r\n\r\n"
+            ).encode()
+            t = time.perf_counter()
+            writer.write(head)
+            writer.write(body)
+            await writer.drain()
+            status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            headers = dict(h.lower().split(": ", 1) for h in header_lines if h)
+            body = await reader.readexactly(int(headers["content-length"]))
+            ms = (time.perf_counter() - t) * 1000
+            status = int(status_line.split()[1])
+            out["latencies"].append(ms)
+            out["statuses"].append(status)
+            if status == 202:
+                out["ids"].append(json.loads(body)["id"])
+            if headers.get("connection") == "close":
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+    finally:
+        writer.close()
+
+
+def submit_all_raw(
+    stack: Stack, cases: list[dict[str, Any]], count: int, clients: int, rate: float = 0
+) -> dict[str, Any]:
+    """As :func:`submit_all` (closed loop, or open loop at ``rate``), with ``clients`` asyncio connections
+    in this one thread instead of httpx threads: the load generator's own CPU stays small, so it takes
+    little of the 2 cores from the API it measures."""
+    out: dict[str, list[Any]] = {"latencies": [], "statuses": [], "ids": []}
+    todo = iter(range(count))  # shared: each client takes the next request number when it is free
+
+    async def main() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(*(
+            _raw_client("127.0.0.1", stack.port, stack.key, cases, todo, rate, started, out)
+            for _ in range(clients)
+        ))  # fmt: skip
+        return time.perf_counter() - started
+
+    submit_s = asyncio.run(main())
+    return {**out, "submit_s": submit_s}
+
+
 def run(
     workers: int,
     cases: list[dict[str, Any]],
@@ -201,14 +307,22 @@ def run(
     tmp: Path,
     timeout: float,
     rate: float = 0,
+    api_processes: int = 1,
+    client: str = "raw",
+    warmup: int = 0,
 ) -> dict[str, Any]:
-    stack = Stack(tmp, f"w{workers}r{int(rate)}")
+    stack = Stack(tmp, f"p{api_processes}w{workers}r{int(rate)}", api_processes)
+    submit = submit_all_raw if client == "raw" else submit_all
     try:
         stack.start_workers(workers)
         stack.wait_for_workers(workers)  # engines loaded: throughput measures the steady state
+        if warmup:  # refused registrations: auth, parsing and the idempotency lookup run, nothing is stored
+            submit(stack, [bad_registration(c) for c in cases], warmup, clients)
         cpu_before = stack.server_cpu_s()
-        sub = submit_all(stack, cases, count, clients, rate)
+        own_before = sum(os.times()[:2])
+        sub = submit(stack, cases, count, clients, rate)
         server_cpu_ms = (stack.server_cpu_s() - cpu_before) / count * 1000
+        client_cpu_ms = (sum(os.times()[:2]) - own_before) / count * 1000
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             open_ = stack.sql("SELECT count(*) FROM verifications WHERE status IN ('queued', 'processing')")[
@@ -247,6 +361,9 @@ def run(
             "max": max(sub["latencies"]),
             "submit_s": sub["submit_s"],
             "server_cpu_ms": server_cpu_ms,
+            "client_cpu_ms": client_cpu_ms,
+            "api_processes": api_processes,
+            "client": client,
             "per_min": done / span_s * 60 if span_s > 0 else float("nan"),
             "span_s": span_s,
             "by_status": by_status,
@@ -256,12 +373,14 @@ def run(
         stack.close()
 
 
-def sequential(cases: list[dict[str, Any]], count: int, tmp: Path) -> dict[str, float]:
+def sequential(cases: list[dict[str, Any]], count: int, tmp: Path, client: str = "raw") -> dict[str, float]:
     """Submit latency with one client and no worker: the API's own service time on this box."""
     stack = Stack(tmp, "seq")
+    submit = submit_all_raw if client == "raw" else submit_all
     try:
+        submit(stack, [bad_registration(c) for c in cases], 10, 1)
         before = stack.server_cpu_s()
-        sub = submit_all(stack, cases, count, 1)
+        sub = submit(stack, cases, count, 1)
         cpu_ms = (stack.server_cpu_s() - before) / count * 1000
         bad = sum(1 for s in sub["statuses"] if s != 202)
         return {
@@ -279,6 +398,17 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts to run, e.g. 1,2")
+    ap.add_argument(
+        "--api-processes", default="2", help="comma-separated `kyc serve --processes` values to run, e.g. 1,2"
+    )
+    ap.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="load generator: raw = pre-encoded requests on asyncio keep-alive connections (light); "
+        "httpx = one httpx client per thread (what earlier runs used; ~3 ms CPU per request)",
+    )
+    ap.add_argument("--warmup", type=int, default=40, help="refused (422) submissions first, not counted")
     ap.add_argument("--cases", type=int, default=10, help="distinct generated cases, cycled")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=2400, help="seconds to wait for completion per run")
@@ -295,16 +425,19 @@ def main() -> None:
         tmp = Path(tmp_name)
         cases = make_cases(tmp, args.cases, args.seed)
         load = os.getloadavg()[0]
-        seq = sequential(cases, args.sequential, tmp)
+        seq = sequential(cases, args.sequential, tmp, args.client)
         print(json.dumps({"sequential": seq}))
         results = []
-        for k in (int(x) for x in args.workers.split(",")):
-            r = run(k, cases, args.count, args.clients, tmp, args.timeout)
-            print(json.dumps(r, default=str))
-            results.append(r)
+        apis = [int(x) for x in args.api_processes.split(",")]
+        for n in apis:
+            for k in (int(x) for x in args.workers.split(",")):
+                r = run(k, cases, args.count, args.clients, tmp, args.timeout, 0, n, args.client, args.warmup)
+                print(json.dumps(r, default=str))
+                results.append(r)
         if args.open_rate > 0:
             k = max(int(x) for x in args.workers.split(","))
-            r = run(k, cases, args.open_count, args.clients, tmp, args.timeout, args.open_rate)
+            r = run(k, cases, args.open_count, args.clients, tmp, args.timeout, args.open_rate, max(apis),
+                    args.client, args.warmup)  # fmt: skip
             print(json.dumps(r, default=str))
             results.append(r)
     rows = "\n".join(

@@ -134,6 +134,12 @@ def _add_service_commands(sub: Any) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        help="API processes sharing the port (default KYC_SERVICE__API_PROCESSES, 1); more than one lets "
+        "the API use several cores under many concurrent clients",
+    )
     worker = sub.add_parser(
         "worker",
         help="process queued verifications (loads the models once), reconcile lost jobs, send webhooks",
@@ -247,7 +253,7 @@ def _cmd_service(args: argparse.Namespace, settings: Settings) -> int:
     from .service import commands
 
     if args.command == "serve":
-        return commands.cmd_serve(settings, args.host, args.port)
+        return commands.cmd_serve(settings, args.host, args.port, args.processes)
     if args.command == "worker":
         return commands.cmd_worker(settings, args.burst)
     if args.command == "purge":

@@ -60,6 +60,12 @@ class ServiceSettings(BaseModel):
         "registration data at rest. "
         "Unset: a development key is generated into var/dev-blob.key with a loud warning.",
     )
+    api_processes: int = Field(
+        1,
+        ge=1,
+        description="`kyc serve` processes sharing the port. One is enough at realistic arrival rates; two "
+        "on two cores raise the accepted rate under many concurrent clients (benchmarks/RESULTS.md, service).",
+    )
     retention_days: int = Field(30, description="`kyc purge` erases verifications older than this.")
     rate_limit_per_minute: int = Field(120, description="Requests per API key per minute (0 = no limit).")
     auth_cache_s: float = Field(

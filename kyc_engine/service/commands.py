@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..errors import InputError
 from ..settings import Settings
 from ..store import repo
 from ..store.db import migrate
@@ -18,14 +19,27 @@ def cmd_migrate(settings: Settings) -> dict[str, Any]:
     return {"migrated": True}
 
 
-def cmd_serve(settings: Settings, host: str, port: int) -> int:
+def cmd_serve(settings: Settings, host: str, port: int, processes: int | None = None) -> int:
+    """Migrate, then serve. One process by default (the API only validates, stores and enqueues; the CPU
+    work is in `kyc worker`); with ``processes`` > 1 uvicorn forks that many, each building its app from
+    the same environment (settings come from nothing else), so they share one configuration."""
     import uvicorn
 
+    from ..store.blobs import Cipher
     from .app import create_app
 
+    n = settings.service.api_processes if processes is None else processes
+    if n < 1:
+        raise InputError(
+            "--processes must be at least 1.", code="input.invalid_option", detail={"processes": n}
+        )
     migrate(settings.service.database_url)
-    # one process: the API only validates, stores and enqueues; the CPU work is in `kyc worker`
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+    Cipher.from_settings(settings.service)  # a missing development key is made once, before any fork
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "proxy_headers": False}
+    if n == 1:
+        uvicorn.run(create_app(settings), **options)
+    else:
+        uvicorn.run("kyc_engine.service.app:create_app", factory=True, workers=n, **options)
     return 0
 
 

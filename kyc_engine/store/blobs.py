@@ -43,6 +43,22 @@ def generate_key() -> bytes:
     return base64.urlsafe_b64encode(os.urandom(32))
 
 
+def _create_dev_key(path: Path) -> None:
+    """Write a new key to ``path`` unless one is there; atomic, so processes starting together (API
+    processes, workers) all end up reading the same complete key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    tmp = Path(name)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(generate_key())
+    try:
+        os.link(tmp, path)  # fails if another process linked its key first: keep that one
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+
+
 class Cipher:
     """AES-256-GCM encryption of personal data at rest, plus a keyed hash for blob names."""
 
@@ -65,10 +81,7 @@ class Cipher:
         if settings.blob_key is not None:
             return cls(settings.blob_key.get_secret_value().encode())
         if not DEV_KEY_PATH.exists():
-            DEV_KEY_PATH.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(DEV_KEY_PATH, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(generate_key())
+            _create_dev_key(DEV_KEY_PATH)
         log.warning(
             "KYC_SERVICE__BLOB_KEY is not set: using the DEVELOPMENT key in %s. Images and personal data "
             "are only as safe as that file. Set KYC_SERVICE__BLOB_KEY for any real deployment.",
