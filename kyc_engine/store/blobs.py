@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import logging
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -119,18 +120,30 @@ class BlobStore:
             raise ValueError("bad blob name")
         return self.root / name[:2] / name
 
-    def put(self, tenant_id: str, data: bytes) -> str:
-        """Store ``data`` (encrypted) and return its name; storing the same content again is a no-op."""
-        name = self.cipher.name(tenant_id.encode(), hashlib.sha256(data).digest())
+    def put(self, tenant_id: str, data: bytes, sha256: bytes | None = None) -> str:
+        """Store ``data`` (encrypted) and return its name; storing the same content again is a no-op.
+
+        ``sha256``: the content's digest when the caller already has it (the API hashed the request)."""
+        digest = hashlib.sha256(data).digest() if sha256 is None else sha256
+        name = self.cipher.name(tenant_id.encode(), digest)
         path = self._path(name)
         if path.exists():
             return name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=".tmp-") as tmp:
-            tmp.write(self.cipher.encrypt(data))
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp.name, path)
+        token = self.cipher.encrypt(data)
+        tmp = path.with_name(f".tmp-{secrets.token_hex(8)}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileNotFoundError:  # the first blob in this fan-out directory
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(token)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)  # durable before the row that names it is committed
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
         return name
 
     def get(self, name: str) -> bytes:

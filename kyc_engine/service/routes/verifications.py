@@ -131,13 +131,16 @@ def _validate_text(fields: dict[str, Any], rt: Runtime) -> None:
         raise _bad("input.invalid_field", f"lang must be one of {', '.join(LANGS)}.", field="lang")
 
 
-def _request_hash(fields: dict[str, Any]) -> str:
+def _request_hash(fields: dict[str, Any]) -> tuple[str, dict[str, bytes]]:
+    """The request's SHA-256 (what an Idempotency-Key replay must match) and each part's own digest."""
     h = hashlib.sha256()
+    digests = {}
     for key in (*IMAGE_PARTS, "registration", "external_ref", "callback_url", "lang"):
         value = fields.get(key)
         raw = value if isinstance(value, bytes) else (value or "").encode()
-        h.update(key.encode() + b"\x00" + hashlib.sha256(raw).digest())
-    return h.hexdigest()
+        digests[key] = hashlib.sha256(raw).digest()
+        h.update(key.encode() + b"\x00" + digests[key])
+    return h.hexdigest(), digests
 
 
 def _replay(existing: repo.Submission, request_sha256: str) -> repo.Submission:
@@ -159,7 +162,7 @@ def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | Non
     """Validate, store, commit, then enqueue (the row is durable before the job exists).
 
     A replayed Idempotency-Key is answered before anything is validated or stored."""
-    request_sha256 = _request_hash(fields)
+    request_sha256, digests = _request_hash(fields)
     if idem:
         with _connection(rt) as conn:
             existing = repo.find_submission(conn, caller.tenant_id, idem)
@@ -172,7 +175,7 @@ def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | Non
         if key in fields:
             probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
                         max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
-    blobs = {key: rt.blobs.put(caller.tenant_id, fields[key]) for key in IMAGE_PARTS if key in fields}
+    blobs = {key: rt.blobs.put(caller.tenant_id, fields[key], digests[key]) for key in IMAGE_PARTS if key in fields}
     vid = repo.new_id()
     with _connection(rt) as conn:
         inserted = repo.insert_submission(
