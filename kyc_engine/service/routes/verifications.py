@@ -175,7 +175,9 @@ def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | Non
         if key in fields:
             probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
                         max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
-    blobs = {key: rt.blobs.put(caller.tenant_id, fields[key], digests[key]) for key in IMAGE_PARTS if key in fields}
+    blobs = {
+        key: rt.blobs.put(caller.tenant_id, fields[key], digests[key]) for key in IMAGE_PARTS if key in fields
+    }
     vid = repo.new_id()
     with _connection(rt) as conn:
         inserted = repo.insert_submission(
