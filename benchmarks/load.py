@@ -95,6 +95,12 @@ def bad_registration(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def listeners(port: int) -> int:
+    """Listening TCP sockets on ``port`` (one per API process with SO_REUSEPORT)."""
+    out = subprocess.run(["ss", "-tlnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return len(out.splitlines())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -129,13 +135,15 @@ class Stack:
         self.key = json.loads(out.stdout)["api_key"]
         self._spawn([*kyc, "serve", "--port", str(self.port), "--processes", str(api_processes)], "serve")
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # every API process listening (each has its own socket)
+            if listeners(self.port) >= api_processes:
+                try:
+                    if httpx.get(f"{self.url}/healthz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
         self.kyc = kyc
 
     def _spawn(self, cmd: list[str], name: str) -> None:

@@ -21,12 +21,10 @@ def cmd_migrate(settings: Settings) -> dict[str, Any]:
 
 def cmd_serve(settings: Settings, host: str, port: int, processes: int | None = None) -> int:
     """Migrate, then serve. One process by default (the API only validates, stores and enqueues; the CPU
-    work is in `kyc worker`); with ``processes`` > 1 uvicorn forks that many, each building its app from
+    work is in `kyc worker`); ``processes`` > 1 runs that many (:mod:`.serve`), each building its app from
     the same environment (settings come from nothing else), so they share one configuration."""
-    import uvicorn
-
     from ..store.blobs import Cipher
-    from .app import create_app
+    from .serve import serve
 
     n = settings.service.api_processes if processes is None else processes
     if n < 1:
@@ -35,11 +33,7 @@ def cmd_serve(settings: Settings, host: str, port: int, processes: int | None = 
         )
     migrate(settings.service.database_url)
     Cipher.from_settings(settings.service)  # a missing development key is made once, before any fork
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "proxy_headers": False}
-    if n == 1:
-        uvicorn.run(create_app(settings), **options)
-    else:
-        uvicorn.run("kyc_engine.service.app:create_app", factory=True, workers=n, **options)
+    serve(settings, host, port, n)
     return 0
 
 

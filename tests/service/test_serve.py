@@ -1,15 +1,18 @@
-"""`kyc serve` as a real process: several API processes on one port share one database, queue and
-configuration (the environment), and every submission lands exactly once."""
+"""`kyc serve` as a real process: several API processes on one port, each with its own SO_REUSEPORT
+socket so the kernel spreads connections over them, share one database, queue and configuration (the
+environment), and every submission lands exactly once."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,6 +45,25 @@ def _free_port() -> int:
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _listening(port: int) -> list[int]:
+    """Pids of the processes listening on ``port``, one entry per socket."""
+    out = subprocess.run(["ss", "-tlnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return [int(pid) for pid in re.findall(r"pid=(\d+)", out)]
+
+
+def _connection_owners(port: int, n: int) -> Counter[int]:
+    """Open ``n`` connections at once; which process holds the server side of each."""
+    conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
+    try:
+        time.sleep(0.5)
+        out = subprocess.run(["ss", "-tnpH", "state", "established", f"sport = :{port}"],
+                             capture_output=True, text=True).stdout  # fmt: skip
+        return Counter(int(pid) for pid in re.findall(r"pid=(\d+)", out))
+    finally:
+        for c in conns:
+            c.close()
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -82,10 +104,13 @@ def test_two_api_processes_share_the_port_and_store_every_submission_once(tmp_pa
             )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, proc, log)
-        deadline = time.monotonic() + 30
-        while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while len(_listening(port)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(_children(proc.pid)) >= 2, "uvicorn did not start two API processes"
+        api = _listening(port)
+        assert len(set(api)) == 2 and set(api) <= set(_children(proc.pid))  # one socket per API process
+        spread = _connection_owners(port, 20)
+        assert set(spread) == set(api), spread  # the kernel hands connections to both
 
         def submit(i: int) -> tuple[int, str]:
             files = {"selfie": ("s.jpg", jpeg(seed=i % 12), "image/jpeg"),
@@ -107,6 +132,18 @@ def test_two_api_processes_share_the_port_and_store_every_submission_once(tmp_pa
             ).one()
         assert tuple(rows) == (12, 12)
         assert len({job for job in rt.queue.get_job_ids()}) == 12  # one job per verification, no second
+
+        os.kill(api[0], signal.SIGKILL)  # a crashed API process is replaced
+        deadline = time.monotonic() + 60
+        while (len(set(_listening(port))) < 2 or api[0] in _listening(port)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(set(_listening(port))) == 2 and api[0] not in _listening(port)
+        assert submit(99)[0] == 202
+
+        proc.send_signal(signal.SIGTERM)  # the supervisor alone is told to stop: it stops every process
+        assert proc.wait(timeout=40) == 0
+        assert _listening(port) == []
+        proc = None
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)
