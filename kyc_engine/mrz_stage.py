@@ -28,7 +28,16 @@ from .mrz.judge import td1_partial as _td1_partial
 from .mrz.national import apply_national_format
 from .mrz.ocrline import OcrLine
 from .mrz.parse import MrzResult, empty_result, parse_mrz
-from .mrz.recover import RECOVERY_MS, RECOVERY_READINGS, agreed, recovery_crops, trim_repairs, trim_to_length
+from .mrz.recover import (
+    RECOVERY_MS,
+    RECOVERY_READINGS,
+    Strip,
+    agreed,
+    recovery_crops,
+    trim_repairs,
+    trim_to_length,
+    unsharp,
+)
 from .mrz.repair import decode_mrz
 from .ocr.mrz_ocr import MrzRecognizer
 from .quality import QualityThresholds, assess_image, assess_region, document_cut_off
@@ -59,8 +68,8 @@ def prepare_crop(grey: np.ndarray, variant: str) -> np.ndarray:
     """The crop as Tesseract should see it for one reading ``variant``."""
     if variant == "adaptive":
         return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 17, 15)
-    if variant == "sharp":  # unsharp mask at about a stroke's width: blurred strokes regain their gaps
-        return cv2.addWeighted(grey, 2.5, cv2.GaussianBlur(grey, (0, 0), 1.5), -1.5, 0)
+    if variant == "sharp":
+        return unsharp(grey)
     return grey
 
 
@@ -186,12 +195,17 @@ class MrzStage:
             combined = best.valid
             timer.add("mrz_parse", t)
         if best is None or not best.valid:  # second chances, only after every normal reading failed
-            recovered = self._recover(bgr, detection, best_crop, timer)
+            recovered = self._recover(detection, best_crop, timer, td1=_td1_partial(hypotheses))
             if recovered is not None:
                 best, best_lines, best_crop = recovered[0], recovered[1], None
                 mrz_crop_box = ("recovered", None, "grey")
         if best is not None and best.valid:
-            best = self._ambiguity_check(apply_national_format(best, today=self.today()), best_lines)
+            best = apply_national_format(best, today=self.today())
+            checked = self._ambiguity_check(best, best_lines)
+            if not checked.valid and best_crop is not None:
+                used = mrz_crop_box[2]
+                checked = self._second_look(best, checked, used, best_readings, best_raw, best_crop, timer)
+            best = checked
         if best is not None and best.valid and best_crop is not None:
             # A settled reading among the first few stands alone; another early one is compared with a
             # second reading. A reading found after many tries, or pieced together from several, may be
@@ -237,15 +251,17 @@ class MrzStage:
         )
 
     def _recover(
-        self, bgr: np.ndarray, detection: DocumentDetection, crop: np.ndarray | None, timer: _Timer
+        self, detection: DocumentDetection, crop: np.ndarray | None, timer: _Timer, *, td1: bool = False
     ) -> tuple[MrzResult, list[OcrLine]] | None:
         """A valid MRZ from the second-chance crops (:func:`recovery_crops`: glare evened out, motion
         blur undone), at most :data:`RECOVERY_READINGS` readings and about :data:`RECOVERY_MS`; a valid
-        reading counts only when a second one agrees (:func:`agreed`). ``None`` when none does."""
+        reading counts only when a second one agrees (:func:`agreed`). ``None`` when none does.
+        ``td1``: OCR found two lines of TD1 length but never three, so the strips are taken as TD1 too
+        (:meth:`_strips`)."""
         start = time.perf_counter()
         readings: list[tuple[MrzResult, list[OcrLine]]] = []
-        strips = self._strips(detection)
-        for kind, image in recovery_crops(strips, crop, BAND_CHAR_HEIGHT):
+        strips = self._strips(detection, td1=td1)
+        for kind, image in recovery_crops(strips, crop):
             t = timer.add("mrz_recover", start) if not readings else time.perf_counter()
             lines = self.mrz_recognizer.read(image)
             t = timer.add("mrz_ocr", t)
@@ -261,17 +277,32 @@ class MrzStage:
                 break
         return None
 
-    def _strips(self, detection: DocumentDetection) -> list[tuple[np.ndarray, int | None]]:
-        """The untrimmed MRZ strips of the page's bottom (both ways up when the way is unknown) and of the
-        locator's chosen band, with the number of lines expected (None: 2 or 3)."""
-        out: list[tuple[np.ndarray, int | None]] = []
+    def _strips(self, detection: DocumentDetection, *, td1: bool = False) -> list[Strip]:
+        """The untrimmed MRZ strips of the page's bottom (both ways up when the way is unknown), with the
+        number of lines expected (None: 2 or 3) and their capital height. ``td1`` (a TD1 zone read as
+        two lines): first the page's bottom as an ID-1 card's and the locator's two-line bands grown by a
+        line both ways (:func:`_grown`), all expected to hold three lines: glare that fades a TD1 line
+        also hides it from the locator and the page detector."""
+        out: list[Strip] = []
+        if td1:
+            if detection.found and not (detection.kind == "ID1" and detection.orientation == "mrz_bottom"):
+                card = replace(detection, kind="ID1")
+                box, scale = bottom_box("ID1", card.page_size, BAND_CHAR_HEIGHT)
+                for turned in (False,) if detection.orientation == "mrz_bottom" else (False, True):
+                    strip = card.region(box, scale, turned=turned)
+                    if strip is not None:
+                        out.append((strip, 3, BAND_CHAR_HEIGHT))
+            for band in _bands(detection):
+                if band.line_count_estimate < 3:
+                    grown = _grown(band)
+                    out += [(c, 3, band.target_char_height) for c in (grown.crop, grown.crop_flipped)]
         if detection.found and detection.quad is not None:
             box, scale = bottom_box(detection.kind, detection.page_size, BAND_CHAR_HEIGHT)
             lines = None if detection.orientation != "mrz_bottom" else 3 if detection.kind == "ID1" else 2
             for turned in (False,) if detection.orientation == "mrz_bottom" else (False, True):
                 strip = detection.region(box, scale, turned=turned)
                 if strip is not None:
-                    out.append((strip, lines))
+                    out.append((strip, lines, BAND_CHAR_HEIGHT))
         return out
 
     def _read_crop(self, crop: np.ndarray, variant: str, timer: _Timer) -> tuple[MrzResult, list[OcrLine]]:
@@ -303,6 +334,41 @@ class MrzStage:
                         note = f"line {i} pos {pos}: {text[pos]!r} or {char!r} ({conf:.2f}) both pass the check digits"
                         return replace(best, valid=False, warnings=(*best.warnings, note))
         return best
+
+    def _second_look(
+        self,
+        best: MrzResult,
+        ambiguous: MrzResult,
+        used: str,
+        readings: dict[str, MrzResult],
+        raw: dict[str, list[OcrLine]],
+        crop: np.ndarray,
+        timer: _Timer,
+    ) -> MrzResult:
+        """``best`` after all when another variant of its crop reads the very same lines and passes the
+        ambiguity check itself; else ``ambiguous`` (``best`` marked invalid by :meth:`_ambiguity_check`).
+
+        An OCR alternative that keeps every check digit (F for M in the sex, a letter of a visa's optional
+        data) may be a glimpse of the true character or noise of one reading; a second reading of the
+        crop prepared another way that reads every character the same with no such alternative left
+        tells noise apart. Not the same as a vote: the second reading must agree on every character."""
+        for variant in VARIANTS:
+            if variant == used:
+                continue
+            lines = raw.get(variant)
+            if lines is None:
+                readings[variant], lines = self._read_crop(crop, variant, timer)
+                raw[variant] = lines
+            other = readings[variant]
+            if not other.valid or other.lines != best.lines:
+                continue
+            texts = [line.text for line in lines]
+            if any(text not in texts for text in best.lines):
+                continue  # positions must align for the alternatives to be compared
+            if self._ambiguity_check(apply_national_format(other, today=self.today()), lines).valid:
+                note = f"OCR alternatives resolved by the {variant} reading"
+                return replace(best, warnings=(*best.warnings, note))
+        return ambiguous
 
     def _cross_check(
         self,

@@ -21,9 +21,8 @@ import cv2
 import numpy as np
 
 from ..detect.mrz_band import tighten
-from .consensus import confirms
-from .judge import data_differences
-from .ocrline import OcrLine
+from .consensus import agrees
+from .ocrline import OcrLine, normalise
 from .parse import MrzResult, Repair
 
 #: Angles (degrees, counter-clockwise from the text direction) and lags (px of the crop) searched.
@@ -38,13 +37,20 @@ MOTION_MIN_SPREAD = 0.35
 #: Wiener noise-to-signal ratios tried, strongest deblur first.
 WIENER_NSR = (0.01, 0.03)
 #: Local print contrast is evened out down to these shares of the strip's strong print (below: paper
-#: texture and noise, not amplified); two readings, so that a valid one can be confirmed.
-GLARE_FLOORS = (0.3, 0.45)
+#: texture and noise, not amplified). Which floor suits a photo depends on how far the glare faded the
+#: print and how noisy the paper is, so several are read, each as is and sharpened (:func:`unsharp`),
+#: until two readings agree (:func:`agreed`).
+GLARE_FLOORS = (0.3, 0.45, 0.6)
 #: Line lengths of the MRZ formats (TD1, TD2 / MRV-B, TD3 / MRV-A).
 LINE_LENGTHS = (30, 36, 44)
 #: At most this many OCR readings, and about this much extra time, for the second chances of one photo.
-RECOVERY_READINGS = 4
-RECOVERY_MS = 600.0
+RECOVERY_READINGS = 10
+RECOVERY_MS = 1500.0
+
+
+#: An untrimmed MRZ strip for the second chances: grey uint8, lines horizontal; the number of lines
+#: expected (None: 2 or 3); the capital height in its pixels.
+Strip = tuple[np.ndarray, int | None, float]
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,11 @@ def deblur(grey: np.ndarray, motion: Motion, nsr: float = WIENER_NSR[0]) -> np.n
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def unsharp(grey: np.ndarray) -> np.ndarray:
+    """Unsharp mask at about a stroke's width (grey uint8): blurred strokes regain their gaps."""
+    return cv2.addWeighted(grey, 2.5, cv2.GaussianBlur(grey, (0, 0), 1.5), -1.5, 0)
+
+
 def even_contrast(grey: np.ndarray, char_height: float, floor: float = GLARE_FLOORS[0]) -> np.ndarray:
     """Glare normalisation of a grey uint8 strip (capitals ~``char_height`` px): the print's darkness
     against the page (a closing wider than a character) divided by the darkest print within about 1.5
@@ -192,32 +203,60 @@ def trim_repairs(result: MrzResult, trimmed: list[OcrLine], dropped: list[tuple[
     return replace(result, repairs=(*repairs, *result.repairs)) if repairs else result
 
 
-def recovery_crops(
-    strips: list[tuple[np.ndarray, int | None]], crop: np.ndarray | None, char_height: float
-) -> Iterator[tuple[str, np.ndarray]]:
-    """Second-chance crops for OCR, named by their fix: each untrimmed page strip (capitals
-    ~``char_height`` px, with its expected line count) with its glare evened out (:func:`even_contrast`)
-    and then cut to its lines; the best tight crop read so far with its motion blur undone
-    (:func:`deblur`) when :func:`estimate_motion` finds one. Made lazily: the caller stops early."""
+def recovery_crops(strips: list[Strip], crop: np.ndarray | None) -> Iterator[tuple[str, np.ndarray]]:
+    """Second-chance crops for OCR, named by their fix: the best tight crop read so far with its motion
+    blur undone (:func:`deblur`) when :func:`estimate_motion` finds one; each untrimmed strip (with its
+    expected line count and capital height, :data:`Strip`) with its glare evened out
+    (:func:`even_contrast`, each of :data:`GLARE_FLOORS`) and then cut to its lines, as is and sharpened
+    (:func:`unsharp`); the strips whose lines look most like an MRZ at the first floor first. Made
+    lazily: the caller stops early."""
     if crop is not None:
         motion = estimate_motion(crop)
         if motion.depth > 0:
             for nsr in WIENER_NSR:
                 yield "deblurred", deblur(crop, motion, nsr)
-    for strip, lines in strips:
+    first = [tighten(even_contrast(s, h, GLARE_FLOORS[0]), h, n) for s, n, h in strips]
+    for k in sorted(range(len(strips)), key=lambda k: -first[k].score):
+        strip, lines, height = strips[k]
         for floor in GLARE_FLOORS:
-            yield "glare evened", tighten(even_contrast(strip, char_height, floor), char_height, lines).crop
+            evened = (
+                first[k].crop
+                if floor == GLARE_FLOORS[0]
+                else tighten(even_contrast(strip, height, floor), height, lines).crop
+            )
+            yield "glare evened", evened
+            yield "glare evened", unsharp(evened)
 
 
 def agreed(readings: list[tuple[MrzResult, list[OcrLine]]]) -> tuple[MrzResult, list[OcrLine]] | None:
-    """The last reading when it is valid and an earlier one confirms it: valid with the same data (names
-    aside), or reading every reported character the same up to stray glyphs (:func:`confirms`)."""
+    """The last reading when it is valid and an earlier one confirms it: valid with the same fields,
+    names included, or reading every reported character the same up to stray glyphs (:func:`confirms`).
+
+    Names carry no check digit, and a second-chance crop (contrast stretched, deconvolved, trimmed)
+    misreads them in ways the check digits never see (a name's first letter trimmed as a stray glyph,
+    S read as B after deblurring), so here they must agree too."""
     result, lines = readings[-1]
     if not result.valid:
         return None
     for other, other_lines in readings[:-1]:
-        if other.valid and not data_differences(result, other):
+        if other.valid and other.fields == result.fields:
             return result, lines
-        if not other.valid and confirms(result.lines, other_lines):
+        if not other.valid and confirms_exactly(result.lines, other_lines):
             return result, lines
     return None
+
+
+def confirms_exactly(reported: tuple[str, ...], reading: list[OcrLine]) -> bool:
+    """:func:`~.consensus.confirms`, but a line of the reading as long as the reported one must read it
+    character for character: strays are allowed only where the lengths show them. (Else "KRASNIQI..."
+    would confirm a line trimmed to "RASNIQI...<": one stray glyph and one lost filler.)"""
+    texts = ["".join(g.ch for g in normalise(line)) for line in reading]
+    start = 0
+    for line in reported:
+        for k in range(start, len(texts)):
+            if texts[k] == line or (len(texts[k]) != len(line) and agrees(line, texts[k])):
+                start = k + 1
+                break
+        else:
+            return False
+    return True

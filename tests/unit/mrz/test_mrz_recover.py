@@ -12,9 +12,10 @@ import pytest
 
 from kyc_engine.engine import Engine
 from kyc_engine.imageio import load_image
-from kyc_engine.mrz import OcrLine
+from kyc_engine.mrz import OcrLine, parse_mrz
 from kyc_engine.mrz import recover as recover_module
-from kyc_engine.mrz.recover import estimate_motion, even_contrast, trim_to_length
+from kyc_engine.mrz.consensus import confirms
+from kyc_engine.mrz.recover import agreed, confirms_exactly, estimate_motion, even_contrast, trim_to_length
 from kyc_engine.settings import Settings
 from samples.generate import make_item
 from samples.photograph import encode_jpeg
@@ -86,3 +87,35 @@ def test_a_glare_faded_td1_zone_is_read_only_with_the_glare_path(
     monkeypatch.setattr("kyc_engine.mrz_stage.recovery_crops", lambda *a: iter(()))
     assert not engine.read_mrz(image).valid
     assert recover_module.GLARE_FLOORS  # the path under test is the module's
+
+
+def test_second_chance_readings_agree_only_with_the_same_names() -> None:
+    today = date(2026, 11, 23)
+    right = parse_mrz(list(LINES), today=today)
+    other_name = parse_mrz([*LINES[:2], LINES[2].replace("REHEMA", "REHEHA")], today=today)
+    assert right.valid and other_name.valid
+    lines = [OcrLine(t) for t in LINES]
+    assert agreed([(other_name, lines), (right, lines)]) is None  # same data, another name
+    assert agreed([(right, lines), (right, lines)]) == (right, lines)
+
+
+def test_confirms_exactly_allows_strays_only_where_the_lengths_show_them() -> None:
+    name = "KRASNIQI<<BESNIK<DRITERO<<<<<<"
+    trimmed = "RASNIQI<<BESNIK<DRITERO<<<<<<<"  # a first letter trimmed away as a stray glyph
+    assert confirms([trimmed], [OcrLine(name)])  # one extra glyph and one lost filler: a stray pair
+    assert not confirms_exactly((trimmed,), [OcrLine(name)])
+    assert confirms_exactly((name,), [OcrLine("L" + name)])  # a real stray: the line is longer
+    assert confirms_exactly((name,), [OcrLine(name)])
+    assert not confirms_exactly((name,), [OcrLine(name.replace("BESNIK", "BESN1K"))])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", [112, 229])
+def test_glare_faded_zones_are_read_at_another_floor_and_confirmed(engine: Engine, index: int) -> None:
+    # items 112 (TD2) and 229 (visa): glare fades part of the zone; the floors 0.3 and 0.45 alone gave
+    # one right reading and no second one to confirm it (112), or right readings only once sharpened (229)
+    _, photo, truth, quality = make_item(20261123 + index)
+    report = engine.read_mrz(load_image(encode_jpeg(photo, quality), max_bytes=50_000_000, max_pixels=60_000_000))
+    assert report.valid, report.to_dict()["reasons"]
+    assert list(report.result.lines) == truth["mrz_lines"]  # type: ignore[union-attr]
+    assert "glare evened" in report.result.warnings  # type: ignore[union-attr]
