@@ -140,7 +140,7 @@ class BlobStore:
             view = memoryview(token)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)  # durable before the row that names it is committed
+            os.fdatasync(fd)  # durable before the row that names it is committed
         finally:
             os.close(fd)
         os.replace(tmp, path)

@@ -70,15 +70,18 @@ class Runtime:
         already committed, so the reconciler will enqueue it later."""
         svc = self.settings.service
         try:
-            self.queue.enqueue(
-                JOB_FUNC,
-                verification_id,
-                job_id=job_id_for(verification_id),
-                job_timeout=svc.job_timeout_s,
-                retry=Retry(max=svc.job_retries, interval=[5, 15, 60, 180, 600]),
-                result_ttl=3600,
-                failure_ttl=7 * 86400,
-            )
+            with self.redis.pipeline() as pipe:  # the job hash and the queue push in one round trip
+                self.queue.enqueue(
+                    JOB_FUNC,
+                    verification_id,
+                    job_id=job_id_for(verification_id),
+                    job_timeout=svc.job_timeout_s,
+                    retry=Retry(max=svc.job_retries, interval=[5, 15, 60, 180, 600]),
+                    result_ttl=3600,
+                    failure_ttl=7 * 86400,
+                    pipeline=pipe,
+                )
+                pipe.execute()
             return True
         except RedisError:
             log.warning("enqueue failed (Redis unavailable); the reconciler will enqueue %s", verification_id)
