@@ -3,7 +3,8 @@
     .venv/bin/python -m scripts.mrz_misses --data var/bench/mrz-20261123 [--ids a,b] [--out var/mrz-misses]
 
 Writes ``<out>/summary.json`` (per photo: fully correct, valid, reason, attempts, ms) and, per missed photo,
-``<id>_<n>_<variant>.png`` (each crop as OCR saw it) and ``<id>.txt`` (truth, each reading, the result).
+``<id>_<n>_<variant>.png`` (each crop as OCR saw it; variant ``recovery`` for the second chances, decoded
+here untrimmed) and ``<id>.txt`` (truth, each reading, the result).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def main() -> int:
     from kyc_engine import mrz_stage
     from kyc_engine.engine import Engine
     from kyc_engine.imageio import load_image_file
+    from kyc_engine.mrz.parse import empty_result
+    from kyc_engine.mrz.repair import decode_mrz
     from kyc_engine.settings import get_settings
 
     ap = argparse.ArgumentParser()
@@ -58,6 +61,27 @@ def main() -> int:
         return result, lines
 
     stage._read_crop = spy  # type: ignore[method-assign]
+    # the second chances (MrzStage._recover) call the recognizer directly: log what they read too
+    recovering = [False]
+    recognizer_read = stage.mrz_recognizer.read
+    recover = stage._recover
+
+    def read_spy(image: np.ndarray) -> Any:
+        lines = recognizer_read(image)
+        if recovering[0]:
+            decoded = decode_mrz([lines], today=stage.today()) if lines else empty_result([], "no text")
+            log.append((image, "recovery", (decoded, lines)))
+        return lines
+
+    def recover_spy(*args: Any, **kwargs: Any) -> Any:
+        recovering[0] = True
+        try:
+            return recover(*args, **kwargs)
+        finally:
+            recovering[0] = False
+
+    stage.mrz_recognizer.read = read_spy  # type: ignore[method-assign]
+    stage._recover = recover_spy  # type: ignore[method-assign]
     summary: dict[str, Any] = {}
     times = []
     for path in images:
@@ -97,7 +121,8 @@ def main() -> int:
             )
             for n, (crop, variant, (result, lines)) in enumerate(log):
                 name = f"{path.stem}_{n}_{variant}.png"
-                cv2.imwrite(str(args.out / name), mrz_stage.prepare_crop(crop, variant))
+                shown = crop if variant == "recovery" else mrz_stage.prepare_crop(crop, variant)
+                cv2.imwrite(str(args.out / name), shown)
                 fh.write(f"\n--- reading {n} {variant} {crop.shape} valid={result.valid} -> {name}\n")
                 for line in lines:
                     low = "".join("^" if c is not None and c < 0.9 else " " for c in (line.confidences or ()))

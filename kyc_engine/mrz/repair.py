@@ -320,8 +320,10 @@ def _options(
                 continue
             opts[a] = min(2.0, score / denom)
         if f.alphabet == "alnum":
+            # at least the look-alike prior: the LSTM often lists the look-alike with a score of 0.00
+            # (O read at 0.99 lists 0 first, at 0.00), which must not erase what the prior knows
             for a in ALNUM_CONFUSABLES.get(g.ch, ()):
-                opts.setdefault(a, CONFUSABLE_SHARE * error)
+                opts[a] = max(opts.get(a, 0.0), CONFUSABLE_SHARE * error)
             line = text[pos[0]]
             opts = {a: o * _class_factor(line, f.span.start, f.span.end, pos[1], a) for a, o in opts.items()}
         if opts:

@@ -69,6 +69,28 @@ def test_letter_read_as_digit_in_document_number(digit: str, letter: str) -> Non
     assert r.valid and r.lines == truth and _repairs(r) == {(1, 0, digit, letter)}
 
 
+@pytest.mark.parametrize(("digit", "letter"), PAIRS[:-1])
+def test_a_look_alike_listed_at_score_zero_keeps_its_prior(digit: str, letter: str) -> None:
+    # Tesseract lists the look-alike first but at 0.00 when it is sure of its choice; that listing
+    # used to replace the look-alike prior, so the one repair the check digits point to had no odds
+    truth = td3(f"L89{digit}902C3", "740812", "320415", "ZE184226B")
+    read = _scored(_put(truth[1], 3, letter), {3: (0.55, ((digit, 0.0), ("U", 0.0)))})
+    r = _decode(truth[0], read)
+    assert r.valid and r.lines == truth, r.warnings
+    assert _repairs(r) == {(1, 3, letter, digit)}
+
+
+def test_a_confident_look_alike_among_letters_stays_ambiguous() -> None:
+    # item 61 of the benchmark: "C0LDV2P6E" read as "COLDV2P6E", O at 0.99 (0 listed at 0.00). One check
+    # digit (the composite repeats it) cannot tell O-for-0 from an unflagged misread at any of nine
+    # other positions, and a digit between two letters is the less likely reading: not guessed
+    truth = td3("C0LDV2P6E", "071027", "320124")
+    read = _scored(_put(truth[1], 1, "O"), {1: (0.99, (("0", 0.0), ("U", 0.0)))})
+    r = _decode(truth[0], read)
+    assert not r.valid and r.checks["document_number"] == "invalid"
+    assert any("ambiguous" in w for w in r.warnings)
+
+
 def test_document_number_without_ocr_scores_is_not_guessed() -> None:
     # one check digit cannot tell O-for-0 from a digit misread elsewhere: without scores, do not guess
     read = _put(TD3[1], 5, "O")
