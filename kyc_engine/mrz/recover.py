@@ -230,7 +230,8 @@ def recovery_crops(strips: list[Strip], crop: np.ndarray | None) -> Iterator[tup
 
 def agreed(readings: list[tuple[MrzResult, list[OcrLine]]]) -> tuple[MrzResult, list[OcrLine]] | None:
     """The last reading when it is valid and an earlier one confirms it: valid with the same fields,
-    names included, or reading every reported character the same up to stray glyphs (:func:`confirms`).
+    names included, or reading every reported character the same up to stray glyphs where the line
+    lengths show them (:func:`confirms_exactly`).
 
     Names carry no check digit, and a second-chance crop (contrast stretched, deconvolved, trimmed)
     misreads them in ways the check digits never see (a name's first letter trimmed as a stray glyph,
