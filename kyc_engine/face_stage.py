@@ -4,6 +4,11 @@ the document's own picture).
 
 Built once by the engine (``FaceStage.from_registry``); ``compare`` returns a :class:`FaceCompareReport`
 whose evidence carries every score with its threshold and the model that produced it.
+
+Image ``b`` is the reference side (the document photo in ``kyc verify``): with ``mirror_average_b`` (the
+manifest's ``portrait_mirror_average``) its descriptor is the mean of its chip's and the mirrored chip's, which
+steadies the descriptor of a small printed portrait; image ``a``'s stays the plain descriptor (the 1:N gallery
+stores it).
 """
 
 from __future__ import annotations
@@ -102,6 +107,7 @@ class FaceCompareReport:
             "faces": faces,
             "selfie_ok": self.selfie_ok,
             "sharpness_b": None if self.sharpness_b is None else round(self.sharpness_b, 2),
+            "mirror_averaged_b": "b" in self.embeddings and self.embeddings["b"].mirror_averaged,
             "liveness": None if self.liveness is None else liveness_dict(self.liveness),
             "misuse": None if self.misuse is None else misuse_dict(self.misuse),
             "reasons": [r.to_dict() for r in self.reasons],
@@ -190,10 +196,12 @@ class FaceStage:
         liveness: PassiveLiveness | None = None,
         document_detector: DocumentDetector | None = None,
         portrait: PortraitPolicy | None = None,
+        mirror_average_b: bool = False,
     ) -> None:
         self.detector = detector
         self.embedder = embedder
         self.portrait = portrait or PortraitPolicy()
+        self.mirror_average_b = mirror_average_b
         self.liveness = liveness
         self.document_detector = document_detector or DocumentDetector()
         self._lock = threading.Lock()  # YuNet keeps its input size per instance
@@ -221,6 +229,7 @@ class FaceStage:
             liveness=PassiveLiveness.from_registry(registry) if liveness else None,
             document_detector=document_detector,
             portrait=portrait,
+            mirror_average_b=bool(extra.get("portrait_mirror_average", False)),
         )
 
     def compare(self, a: np.ndarray, b: np.ndarray, *, selfie_checks: bool = False) -> FaceCompareReport:
@@ -247,12 +256,13 @@ class FaceStage:
         embeddings: dict[str, FaceEmbedding] = {}
         if all(s.face is not None for s in selections.values()):
             t = time.perf_counter()
-            items = [
-                (img, selections[k].face, int(selections[k].rotation)) for k, img in (("a", a), ("b", b))
+            chips = [
+                self.embedder.chip(img, selections[k].face, int(selections[k].rotation))  # type: ignore[arg-type]
+                for k, img in (("a", a), ("b", b))
             ]
-            emb_a, emb_b = self.embedder.embed_many(items)  # type: ignore[arg-type]
+            emb_a, emb_b = self.embedder.embed_chips(chips, [False, self.mirror_average_b], start=t)
             embeddings = {"a": emb_a, "b": emb_b}
-            sharpness_b = chip_sharpness(self.embedder.chip(b, *items[1][1:]))  # type: ignore[arg-type]
+            sharpness_b = chip_sharpness(chips[1])
             timings["embed"] = (time.perf_counter() - t) * 1000
             comparison = compare(emb_a, emb_b, self.embedder.threshold, self.embedder.review_band)
             detail = {
@@ -261,6 +271,7 @@ class FaceStage:
                 "distance": round(comparison.distance, 4),
                 "distance_threshold": comparison.threshold,
                 "model": comparison.model,
+                "mirror_averaged_b": emb_b.mirror_averaged,
                 "sharpness_b": round(sharpness_b, 2),
             }
             if comparison.decision == "no_match" and self.portrait.doubtful(sharpness_b, comparison.distance):
