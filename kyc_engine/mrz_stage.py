@@ -7,8 +7,8 @@ whose evidence carries the parse, the reasons, the quality metrics and per-step 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 from .detect.document import DocumentDetection, DocumentDetector
-from .detect.mrz_band import MrzBand, bottom_box, tighten
 from .imageio import LoadedImage, downscale
 from .mrz.consensus import confirms
+from .mrz.crops import StageTimer, mrz_crops, page_strips
 from .mrz.judge import better as _better
 from .mrz.judge import data_differences as _data_differences
 from .mrz.judge import doubt_unchecked as _doubt_unchecked
@@ -31,7 +31,6 @@ from .mrz.parse import MrzResult, empty_result, parse_mrz
 from .mrz.recover import (
     RECOVERY_MS,
     RECOVERY_READINGS,
-    Strip,
     agreed,
     recovery_crops,
     trim_repairs,
@@ -52,13 +51,11 @@ FIELD_NAMES = (
 #: Each MRZ crop (already cut to its lines and flattened to white, :func:`tighten`) is read as is, then
 #: sharpened (blur), then binarised with a local (adaptive) threshold, until one reading is valid.
 VARIANTS = ("grey", "sharp", "adaptive")
-#: Capital height (px) at which MRZ lines are found in a band (:func:`tighten` then scales them for OCR).
-BAND_CHAR_HEIGHT = 34.0
 #: At most this many OCR readings per photo: a photo without a readable MRZ must not cost seconds.
 MAX_READINGS = 8
 #: An OCR alternative at least this confident that also satisfies the check digits makes a reading ambiguous.
 AMBIGUOUS_ALTERNATIVE = 0.2
-#: Extra readings allowed for the TD1 retry crops (:meth:`MrzStage._mrz_crops`).
+#: Extra readings allowed for the TD1 retry crops (:func:`~.mrz.crops.mrz_crops`).
 TD1_RETRY_READINGS = 4
 #: Readings of a photo that count as early: a later valid reading must be confirmed by another one.
 EARLY_READINGS = 2
@@ -116,14 +113,7 @@ class MrzReport:
         return out
 
 
-@dataclass
-class _Timer:
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def add(self, stage: str, since: float) -> float:
-        now = time.perf_counter()
-        self.timings[stage] = self.timings.get(stage, 0.0) + (now - since) * 1000
-        return now
+_Timer = StageTimer  # the name the stage's methods and their tests use
 
 
 class MrzStage:
@@ -166,7 +156,7 @@ class MrzStage:
         mrz_crop_box: Any = None
         best_attempt = 0
         budget = MAX_READINGS
-        for source, crop, box in self._mrz_crops(bgr, detection, timer, hypotheses):
+        for source, crop, box in mrz_crops(bgr, detection, timer, hypotheses):
             readings: dict[str, MrzResult] = {}
             raw: dict[str, list[OcrLine]] = {}
             variants: tuple[str, ...] = VARIANTS
@@ -257,10 +247,10 @@ class MrzStage:
         blur undone), at most :data:`RECOVERY_READINGS` readings and about :data:`RECOVERY_MS`; a valid
         reading counts only when a second one agrees (:func:`agreed`). ``None`` when none does.
         ``td1``: OCR found two lines of TD1 length but never three, so the strips are taken as TD1 too
-        (:meth:`_strips`)."""
+        (:func:`~.mrz.crops.page_strips`)."""
         start = time.perf_counter()
         readings: list[tuple[MrzResult, list[OcrLine]]] = []
-        strips = self._strips(detection, td1=td1)
+        strips = page_strips(detection, td1=td1)
         for kind, image in recovery_crops(strips, crop):
             t = timer.add("mrz_recover", start) if not readings else time.perf_counter()
             lines = self.mrz_recognizer.read(image)
@@ -276,34 +266,6 @@ class MrzStage:
             if len(readings) >= RECOVERY_READINGS or (time.perf_counter() - start) * 1000 > RECOVERY_MS:
                 break
         return None
-
-    def _strips(self, detection: DocumentDetection, *, td1: bool = False) -> list[Strip]:
-        """The untrimmed MRZ strips of the page's bottom (both ways up when the way is unknown), with the
-        number of lines expected (None: 2 or 3) and their capital height. ``td1`` (a TD1 zone read as
-        two lines): first the page's bottom as an ID-1 card's and the locator's two-line bands grown by a
-        line both ways (:func:`_grown`), all expected to hold three lines: glare that fades a TD1 line
-        also hides it from the locator and the page detector."""
-        out: list[Strip] = []
-        if td1:
-            if detection.found and not (detection.kind == "ID1" and detection.orientation == "mrz_bottom"):
-                card = replace(detection, kind="ID1")
-                box, scale = bottom_box("ID1", card.page_size, BAND_CHAR_HEIGHT)
-                for turned in (False,) if detection.orientation == "mrz_bottom" else (False, True):
-                    strip = card.region(box, scale, turned=turned)
-                    if strip is not None:
-                        out.append((strip, 3, BAND_CHAR_HEIGHT))
-            for band in _bands(detection):
-                if band.line_count_estimate < 3:
-                    grown = _grown(band)
-                    out += [(c, 3, band.target_char_height) for c in (grown.crop, grown.crop_flipped)]
-        if detection.found and detection.quad is not None:
-            box, scale = bottom_box(detection.kind, detection.page_size, BAND_CHAR_HEIGHT)
-            lines = None if detection.orientation != "mrz_bottom" else 3 if detection.kind == "ID1" else 2
-            for turned in (False,) if detection.orientation == "mrz_bottom" else (False, True):
-                strip = detection.region(box, scale, turned=turned)
-                if strip is not None:
-                    out.append((strip, lines, BAND_CHAR_HEIGHT))
-        return out
 
     def _read_crop(self, crop: np.ndarray, variant: str, timer: _Timer) -> tuple[MrzResult, list[OcrLine]]:
         t = time.perf_counter()
@@ -417,69 +379,6 @@ class MrzStage:
         chosen = min((best, other), key=lambda r: (len(r.repairs), -r.name_confidence))
         return replace(chosen, name_confidence=min(best.name_confidence, other.name_confidence, 0.5))
 
-    def _mrz_crops(
-        self,
-        bgr: np.ndarray,
-        detection: DocumentDetection,
-        timer: _Timer,
-        hypotheses: list[list[OcrLine]] | None = None,
-    ) -> Iterator[tuple[str, np.ndarray, Any]]:
-        """Crops to OCR, most likely first: the rectified document's bottom band (both ways up), then the
-        MRZ-like bands the document detector located in the whole photo. When those were read without a
-        valid MRZ and OCR found two lines of TD1 length but never three (``hypotheses``: what was read so
-        far), the crops again as TD1: the page as an ID-1 card and each band grown by a line both ways."""
-        yield from self._first_crops(bgr, detection, timer)
-        if hypotheses is None or not _td1_partial(hypotheses):
-            return
-        t = time.perf_counter()
-        retry: list[tuple[bool, float, np.ndarray, Any]] = []  # (from the page, score, crop, box)
-        if detection.found and not (detection.kind == "ID1" and detection.orientation == "mrz_bottom"):
-            card = replace(detection, kind="ID1")
-            box, scale = bottom_box("ID1", card.page_size, BAND_CHAR_HEIGHT)
-            for turned in (False,) if detection.orientation == "mrz_bottom" else (False, True):
-                strip = card.region(box, scale, turned=turned)
-                if strip is not None:
-                    tight = tighten(strip, BAND_CHAR_HEIGHT, 3)
-                    retry.append((True, tight.score, tight.crop, None))
-        for band in _bands(detection):
-            if band.line_count_estimate >= 3:
-                continue
-            grown = _grown(band)
-            for crop in (grown.crop, grown.crop_flipped):
-                tight = tighten(crop, band.target_char_height, 3)
-                retry.append((False, tight.score, tight.crop, grown.box))
-        timer.add("mrz_locate", t)
-        for _, score, crop, box in sorted(retry, key=lambda r: (not r[0], -r[1])):
-            if score > 0:
-                yield "td1_retry", crop, box
-
-    def _first_crops(
-        self, bgr: np.ndarray, detection: DocumentDetection, timer: _Timer
-    ) -> Iterator[tuple[str, np.ndarray, Any]]:
-        t = time.perf_counter()
-        if detection.found and detection.quad is not None:
-            turns = (False,) if detection.orientation == "mrz_bottom" else (False, True)
-            lines = None if detection.orientation != "mrz_bottom" else 3 if detection.kind == "ID1" else 2
-            box, scale = bottom_box(detection.kind, detection.page_size, BAND_CHAR_HEIGHT)
-            crops = []
-            for turned in turns:
-                strip = detection.region(box, scale, turned=turned)
-                if strip is not None:
-                    crops.append(tighten(strip, BAND_CHAR_HEIGHT, lines))
-            t = timer.add("mrz_locate", t)
-            # way up unknown: the turn whose bottom lines look more like an MRZ first
-            for crop in sorted(crops, key=lambda c: -c.score):
-                yield "document_bottom", crop.crop, None
-            t = time.perf_counter()
-        # every band the detector's locator found in the photo, its chosen one first, none read twice
-        for band in _bands(detection):
-            lines = band.line_count_estimate if band.line_count_estimate >= 2 else None
-            both = [tighten(c, band.target_char_height, lines) for c in (band.crop, band.crop_flipped)]
-            t = timer.add("mrz_locate", t)
-            for crop in sorted(both, key=lambda c: -c.score):
-                yield "photo", crop.crop, band.box
-            t = time.perf_counter()
-
     @staticmethod
     def _mrz_reasons(result: MrzResult | None, reasons: list[Reason]) -> list[Reason]:
         if result is None:
@@ -496,20 +395,3 @@ class MrzStage:
                 Reason(ReasonCode.MRZ_NAME_UNCERTAIN, {"name_confidence": round(result.name_confidence, 3)})
             )
         return out
-
-
-def _bands(detection: DocumentDetection) -> list[MrzBand]:
-    """The bands the detector's locator found in the photo, its chosen one first, none twice."""
-    bands = [detection.mrz_band] if detection.mrz_band is not None else []
-    return bands + [b for b in detection.mrz_bands[:3] if b is not detection.mrz_band]
-
-
-def _grown(band: MrzBand) -> MrzBand:
-    """``band`` grown across its lines by one line pitch on each side (a TD1 line the locator missed)."""
-    box = np.asarray(band.box, np.float64)
-    across = box[3] - box[0]
-    height = float(np.linalg.norm(across))
-    pitch = max(height - band.char_height, band.char_height) / max(band.line_count_estimate - 1, 1)
-    shift = across / max(height, 1e-6) * 1.1 * pitch
-    grown = np.array([box[0] - shift, box[1] - shift, box[2] + shift, box[3] + shift], np.float32)
-    return replace(band, box=grown, line_count_estimate=3)

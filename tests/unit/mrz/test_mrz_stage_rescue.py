@@ -12,7 +12,8 @@ import pytest
 from kyc_engine.engine import Engine
 from kyc_engine.imageio import load_image
 from kyc_engine.mrz import OcrLine, parse_mrz
-from kyc_engine.mrz_stage import MrzStage, _grown, _td1_partial, _Timer
+from kyc_engine.mrz.crops import grown as _grown
+from kyc_engine.mrz_stage import MrzStage, _td1_partial, _Timer
 from kyc_engine.settings import Settings
 from samples.generate import make_item
 from samples.photograph import encode_jpeg
