@@ -11,9 +11,10 @@ Two adaptations to our inputs, both measured on ``benchmarks/liveness.py`` (see 
 
 - **Box convention.** Upstream cropped around the box of its Caffe RetinaFace detector; YuNet's box is
   taller for the same face, so its height is scaled by ``box_height`` (0.85, same centre) before the crop.
-- **Resolution.** Upstream's frames came from a phone video stream (faces of roughly 150-250 px); a
-  1600x1200 selfie has faces of 300-600 px, and a bilinear 80x80 resize of a 1000+ px crop samples
-  only every 13th-20th pixel (aliasing that reads as a recapture texture). When the face box is wider than
+- **Resolution.** Upstream's frames came from an Android video stream (3:4, resolution not stated), so
+  its faces were presumably far smaller than the 300-600 px faces of a 1600x1200 selfie; a bilinear
+  80x80 resize of a 1000+ px crop samples only every 13th-20th pixel (aliasing that can read as a
+  recapture texture). The width 200 px was chosen on the benchmark. When the face box is wider than
   ``face_width`` px, the whole image is first reduced with ``INTER_AREA`` so that it is ``face_width`` px
   wide; smaller faces are left as they are (never enlarged).
 
