@@ -6,7 +6,7 @@ Everything is real: `kyc serve` (uvicorn) and `kyc worker` subprocesses, Postgre
 localhost, a fresh database and queue per run (dropped afterwards). Cases are generated Kazakh ID card
 photos with a real selfie of the portrait's person (needs ../shared).
 
-    .venv/bin/python -m benchmarks.load --count 300 --clients 20 --workers 1,2
+    .venv/bin/python -m benchmarks.load --count 300 --clients 20 --workers 1,2 --api-processes 1,2
     .venv/bin/python -m benchmarks.load --count 40 --clients 20 --workers 2 --no-write   # quick look
 """
 
@@ -407,7 +407,10 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts to run, e.g. 1,2")
     ap.add_argument(
-        "--api-processes", default="2", help="comma-separated `kyc serve --processes` values to run, e.g. 1,2"
+        "--api-processes",
+        default="2",
+        help="comma-separated `kyc serve --processes` values, e.g. 1,2: each is run with the most workers, "
+        "the other worker counts with the most API processes",
     )
     ap.add_argument(
         "--client",
@@ -437,11 +440,13 @@ def main() -> None:
         print(json.dumps({"sequential": seq}))
         results = []
         apis = [int(x) for x in args.api_processes.split(",")]
-        for n in apis:
-            for k in (int(x) for x in args.workers.split(",")):
-                r = run(k, cases, args.count, args.clients, tmp, args.timeout, 0, n, args.client, args.warmup)
-                print(json.dumps(r, default=str))
-                results.append(r)
+        workers = [int(x) for x in args.workers.split(",")]
+        # each API process count with the most workers, then the other worker counts with the most API processes
+        plan = [(n, max(workers)) for n in apis] + [(max(apis), k) for k in workers if k != max(workers)]
+        for n, k in plan:
+            r = run(k, cases, args.count, args.clients, tmp, args.timeout, 0, n, args.client, args.warmup)
+            print(json.dumps(r, default=str))
+            results.append(r)
         if args.open_rate > 0:
             k = max(int(x) for x in args.workers.split(","))
             r = run(k, cases, args.open_count, args.clients, tmp, args.timeout, args.open_rate, max(apis),
