@@ -104,7 +104,8 @@ def test_index_matches_brute_force_through_adds_and_removals() -> None:
         assert [h.case_id for h in got] == [c for c, _ in want]
         np.testing.assert_allclose([h.distance for h in got], [d for _, d in want], atol=2e-3)
         assert len({h.case_id for h in got}) == 5  # a case with two rows appears once
-    limit = want[2][1]
+    # between the 3rd and 4th distance: the index's float32 sums may differ from float64 in the last bits
+    limit = (want[2][1] + want[3][1]) / 2
     assert [h.case_id for h in index.search(q, 10, max_distance=limit)] == [c for c, _ in want[:3]]
 
 
