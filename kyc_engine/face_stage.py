@@ -117,7 +117,8 @@ class FaceCompareReport:
 
 
 def liveness_dict(result: LivenessResult) -> dict[str, Any]:
-    """JSON evidence of a liveness check: fused score, both thresholds, decision, per-model scores."""
+    """JSON evidence of a liveness check: fused score, both thresholds, decision, per-model scores, and how
+    the crop was taken (image reduction factor, box-height factor)."""
     return {
         "live_probability": round(result.live_probability, 4),
         "decision": result.decision,
@@ -127,6 +128,7 @@ def liveness_dict(result: LivenessResult) -> dict[str, Any]:
             name: {"sha256": sha, "probabilities": [round(p, 4) for p in result.probabilities[name]]}
             for name, sha in result.models.items()
         },
+        "crop": {"downscale": round(result.downscale, 4), "box_height": result.box_height},
         "elapsed_ms": round(result.elapsed_ms, 1),
     }
 

@@ -91,6 +91,7 @@ def test_selfie_checks_pass_a_real_selfie_with_liveness_evidence(faces: Path, tm
     assert live["decision"] in {"live", "uncertain", "spoof"} and 0.0 <= live["live_probability"] <= 1.0
     assert (live["accept_threshold"], live["reject_threshold"]) == (0.8, 0.15)  # from the manifest
     assert set(live["models"]) == {"minifasnet_v2", "minifasnet_v1se"}
+    assert live["crop"]["box_height"] == 0.85 and 0.0 < live["crop"]["downscale"] <= 1.0  # how it was cut
     assert report["misuse"]["codes"] == [] and "selfie.is_document" not in codes(report)
     assert {"liveness", "misuse"} <= set(report["timings_ms"])
 
