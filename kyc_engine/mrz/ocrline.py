@@ -58,6 +58,7 @@ class OcrLine:
 
     ``confidences``: one value 0..1 per character of ``text`` (None: unknown). ``alternatives``: per character,
     the other candidates OCR considered with their confidence 0..1, e.g. ``(("0", 0.31), ("D", 0.05))``.
+    ``boxes``: per character, its left and right edge ``(x0, x1)`` in the crop's pixels (None: unknown).
 
     >>> OcrLine("P<UTO", (0.99, 0.97, 0.99, 0.98, 0.6), ((), (), (), (), (("0", 0.3),)))  # doctest: +ELLIPSIS
     OcrLine(text='P<UTO', ...)
@@ -66,20 +67,27 @@ class OcrLine:
     text: str
     confidences: tuple[float, ...] | None = None
     alternatives: tuple[tuple[tuple[str, float], ...], ...] | None = None
+    boxes: tuple[tuple[int, int] | None, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name, seq in (("confidences", self.confidences), ("alternatives", self.alternatives)):
+        for name, seq in (
+            ("confidences", self.confidences),
+            ("alternatives", self.alternatives),
+            ("boxes", self.boxes),
+        ):
             if seq is not None and len(seq) != len(self.text):
                 raise ValueError(f"{name} has {len(seq)} entries for {len(self.text)} characters")
 
 
 @dataclass
 class Glyph:
-    """One normalised character with its OCR evidence (internal, mutable while repairing)."""
+    """One normalised character with its OCR evidence (internal, mutable while repairing); ``x``: its left
+    and right edge in the crop, when OCR gave them (a filler inserted to fix a length has none)."""
 
     ch: str
     conf: float | None = None
     alts: tuple[tuple[str, float], ...] = ()
+    x: tuple[int, int] | None = None
 
 
 def normalise_char(c: str) -> str:
@@ -107,5 +115,6 @@ def normalise(line: OcrLine | str) -> list[Glyph]:
             a = normalise_char(alt) if len(alt) == 1 else ""
             if a and a != ch and all(a != seen for seen, _ in alts):
                 alts.append((a, max(0.0, min(1.0, float(score)))))
-        out.append(Glyph(ch, None if conf is None else max(0.0, min(1.0, float(conf))), tuple(alts)))
+        box = line.boxes[i] if line.boxes is not None else None
+        out.append(Glyph(ch, None if conf is None else max(0.0, min(1.0, float(conf))), tuple(alts), box))
     return out

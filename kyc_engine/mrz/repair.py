@@ -47,6 +47,11 @@ CLASS_RESTORE = 1.5
 CLASS_BREAK = 0.3
 #: First letter of the document code: passport, visa, or one of the three ID-card letters.
 DOCUMENT_KINDS = frozenset("PVIAC")
+#: Neighbouring name glyphs further apart than this many pitches have lost a character between them
+#: (one lost character leaves about 2 pitches).
+GAP_PITCHES = 1.6
+#: Name-confidence factor then: below the 0.8 at which a valid MRZ's name is reported uncertain.
+GAP_DOUBT = 0.5
 #: Sex letters OCR produces for M, F and the filler.
 SEX_LOOKALIKES = {"H": "M", "N": "M", "W": "M", "P": "F", "E": "F", "K": "<"}
 #: Protected fields whose values decide whether two valid readings disagree.
@@ -89,7 +94,7 @@ def _choose(scored: list[tuple[MrzResult, float]]) -> MrzResult:
 
 
 def _decode_window(lines: list[list[Glyph]], repairs: list[Repair], today: date) -> tuple[MrzResult, float]:
-    grid = [[Glyph(g.ch, g.conf, g.alts) for g in line] for line in lines]
+    grid = [[Glyph(g.ch, g.conf, g.alts, g.x) for g in line] for line in lines]
     confs = [g.conf for line in grid for g in line if g.conf is not None]
     mean_conf = sum(confs) / len(confs) if confs else 1.0
     warnings: list[str] = []
@@ -103,6 +108,7 @@ def _decode_window(lines: list[list[Glyph]], repairs: list[Repair], today: date)
     blockers: list[str] = []  # findings that forbid valid=True although every check digit agrees
     name_factor = _alphabet_repair(grid, layout, repairs, warnings, blockers)
     name_conf = _names(grid, layout, repairs, warnings) * name_factor * _length_doubt(grid, layout, repairs)
+    name_conf *= _spacing_doubt(grid, layout, warnings)
     text = ["".join(g.ch for g in line) for line in grid]
     relations, composite = _relations(layout, text)
     positions = {p for r in relations for p in (*r.data, r.digit)}
@@ -135,6 +141,33 @@ def _length_doubt(grid: list[list[Glyph]], layout: Layout, repairs: list[Repair]
     tail = span.start + len(field.rstrip("<"))
     inside = [r for r in repairs if r.kind == "length" and r.line == span.line and span.start <= r.pos < tail]
     return DOUBTFUL_FIX ** len(inside)
+
+
+def _spacing_doubt(grid: list[list[Glyph]], layout: Layout, warnings: list[str]) -> float:
+    """Name-confidence factor for a letter OCR lost inside the name.
+
+    OCR-B is monospaced, so two neighbouring glyphs of the name more than :data:`GAP_PITCHES` character
+    pitches apart have lost one between them. A lost letter leaves the line one short, which the length fix
+    pads with a filler at the end, and no check digit covers the name. An example is ELIZABETH read as
+    ELIZABEH. The pitch is the median step between neighbouring glyphs of the line; glyphs without a box are
+    skipped, such as fillers inserted by the length fix."""
+    span = layout.name_field.span
+    line = grid[span.line]
+    centres = [None if g.x is None else (g.x[0] + g.x[1]) / 2 for g in line]
+    steps = sorted(b - a for a, b in itertools.pairwise(centres) if a is not None and b is not None and b > a)
+    if len(steps) < len(line) // 2:
+        return 1.0  # too few boxes to know the pitch
+    pitch = steps[len(steps) // 2]
+    field = "".join(g.ch for g in line[span.start : span.end])
+    tail = span.start + len(field.rstrip("<"))
+    for pos in range(span.start, tail - 1):
+        a, b = centres[pos], centres[pos + 1]
+        if a is not None and b is not None and b - a > GAP_PITCHES * pitch:
+            warnings.append(
+                f"name: a gap of {(b - a) / pitch:.1f} character pitches after position {pos + 1}"
+            )
+            return GAP_DOUBT
+    return 1.0
 
 
 def _set(grid: list[list[Glyph]], repairs: list[Repair], pos: Pos, ch: str, kind: str) -> None:

@@ -127,13 +127,15 @@ class MrzRecognizer:
         text: list[str] = []
         confs: list[float] = []
         alts: list[tuple[tuple[str, float], ...]] = []
+        boxes: list[tuple[int, int] | None] = []
 
         def flush() -> None:
             if text:
-                lines.append(OcrLine("".join(text), tuple(confs), tuple(alts)))
+                lines.append(OcrLine("".join(text), tuple(confs), tuple(alts), tuple(boxes)))
             text.clear()
             confs.clear()
             alts.clear()
+            boxes.clear()
 
         iterator = self._api.GetIterator()
         if iterator is None:
@@ -150,6 +152,8 @@ class MrzRecognizer:
                 flush()
             text.append(symbol)
             confs.append(max(0.0, min(1.0, item.Confidence(level) / 100.0)))
+            box = item.BoundingBox(level)
+            boxes.append((int(box[0]), int(box[2])) if box else None)
             choices = []
             for choice in item.GetChoiceIterator():
                 ch = choice.GetUTF8Text()

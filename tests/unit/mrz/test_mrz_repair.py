@@ -241,3 +241,26 @@ def test_filler_read_as_k_in_optional_data() -> None:
     read = TD3[1][:39] + "K" + TD3[1][40:]  # ZE184226B<<<K<10: K and < both count 0 in check digits
     r = _decode(TD3[0], read)
     assert r.valid and r.lines == TD3 and _repairs(r) == {(1, 39, "K", "<")}
+
+
+def _boxed(text: str, pitch: int = 20, lost_after: int | None = None) -> OcrLine:
+    """A monospaced OCR line with glyph boxes; ``lost_after``: a character was lost after this index,
+    so the glyphs after it sit one pitch further right."""
+    boxes = []
+    for i in range(len(text)):
+        x = i * pitch + (pitch if lost_after is not None and i > lost_after else 0)
+        boxes.append((x + 3, x + pitch - 3))
+    return OcrLine(text, tuple(0.97 for _ in text), tuple(() for _ in text), tuple(boxes))
+
+
+def test_a_letter_lost_inside_the_name_makes_the_name_uncertain() -> None:
+    # ANNA read as ANA: the line is one short, the length fix pads the filler run at the end, every
+    # check digit still agrees, and only the glyph spacing shows the lost letter
+    short = TD3[0].replace("ANNA", "ANA", 1)
+    lost = _decode(_boxed(short, lost_after=short.index("ANA") + 1), _boxed(TD3[1]))
+    assert lost.valid and lost.fields["given_names"] == "ANA MARIA"
+    assert lost.name_confidence < 0.8  # below the line at which the stage reports mrz.name_uncertain
+    even = _decode(_boxed(short), _boxed(TD3[1]))  # the same text, evenly spaced: nothing was lost
+    assert even.valid and even.name_confidence >= 0.8
+    whole = _decode(_boxed(TD3[0]), _boxed(TD3[1]))
+    assert whole.valid and whole.name_confidence >= 0.8 and whole.fields["given_names"] == "ANNA MARIA"
