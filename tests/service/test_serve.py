@@ -134,10 +134,14 @@ def test_two_api_processes_share_the_port_and_store_every_submission_once(tmp_pa
         assert len({job for job in rt.queue.get_job_ids()}) == 12  # one job per verification, no second
 
         os.kill(api[0], signal.SIGKILL)  # a crashed API process is replaced
-        deadline = time.monotonic() + 60
+        deadline = (
+            time.monotonic() + 180
+        )  # a new interpreter imports the app: slow when CI saturates both cores
         while (len(set(_listening(port))) < 2 or api[0] in _listening(port)) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(set(_listening(port))) == 2 and api[0] not in _listening(port)
+        assert len(set(_listening(port))) == 2 and api[0] not in _listening(port), log.read_text(
+            errors="replace"
+        )[-3000:]
         assert submit(99)[0] == 202
 
         proc.send_signal(signal.SIGTERM)  # the supervisor alone is told to stop: it stops every process
