@@ -4,7 +4,7 @@ Several processes each open their own listening socket with ``SO_REUSEPORT``, so
 connections evenly over them. uvicorn's own ``workers=N`` shares one socket, and there the process that
 wakes first takes most connections: 20 keep-alive clients split 14/6 or 20/0 when measured here, which
 leaves one process saturated while the other idles. A small supervisor starts the processes, restarts one
-that dies, and stops them all on SIGTERM/SIGINT.
+that dies (backing off while one keeps dying at start), and stops them all on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -21,6 +21,18 @@ from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: An API process that exits sooner than this after its start is crash-looping: restarts back off.
+QUICK_EXIT_S = 10.0
+MAX_BACKOFF_S = 60.0
+
+
+def restart_delay(previous_s: float, lived_s: float) -> float:
+    """Seconds to wait before restarting a process that lived ``lived_s``: none after a normal life, then
+    1, 2, 4 … up to :data:`MAX_BACKOFF_S` while it keeps dying right after its start."""
+    if lived_s >= QUICK_EXIT_S:
+        return 0.0
+    return min(MAX_BACKOFF_S, max(1.0, previous_s * 2))
+
 
 def reuseport_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket with SO_REUSEPORT, one per API process."""
@@ -30,7 +42,6 @@ def reuseport_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -69,13 +80,24 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> None:
 
     old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     procs = [start() for _ in range(processes)]
+    started = [time.monotonic()] * processes
+    delays = [0.0] * processes
+    due: dict[int, float] = {}  # process slot -> when its replacement starts
     try:
         while not stopping:
             time.sleep(0.5)
+            now = time.monotonic()
             for i, proc in enumerate(procs):
-                if not proc.is_alive() and not stopping:
-                    log.error("API process %s exited with %s; starting another", proc.pid, proc.exitcode)
-                    procs[i] = start()
+                if stopping or proc.is_alive():
+                    continue
+                if i not in due:
+                    delays[i] = restart_delay(delays[i], now - started[i])
+                    due[i] = now + delays[i]
+                    log.error("API process %s exited with %s; starting another in %.0f s", proc.pid,
+                              proc.exitcode, delays[i])  # fmt: skip
+                if now >= due[i]:
+                    del due[i]
+                    procs[i], started[i] = start(), now
     finally:
         for proc in procs:
             if proc.is_alive():

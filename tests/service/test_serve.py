@@ -48,9 +48,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _listening(port: int) -> list[int]:
-    """Pids of the processes listening on ``port``, one entry per socket."""
+    """The pid holding each socket listening on ``port`` (the first, should a child have inherited it)."""
     out = subprocess.run(["ss", "-tlnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
-    return [int(pid) for pid in re.findall(r"pid=(\d+)", out)]
+    return [int(m.group(1)) for line in out.splitlines() if (m := re.search(r"pid=(\d+)", line))]
 
 
 def _connection_owners(port: int, n: int) -> Counter[int]:
@@ -134,14 +134,13 @@ def test_two_api_processes_share_the_port_and_store_every_submission_once(tmp_pa
         assert len({job for job in rt.queue.get_job_ids()}) == 12  # one job per verification, no second
 
         os.kill(api[0], signal.SIGKILL)  # a crashed API process is replaced
-        deadline = (
-            time.monotonic() + 180
-        )  # a new interpreter imports the app: slow when CI saturates both cores
-        while (len(set(_listening(port))) < 2 or api[0] in _listening(port)) and time.monotonic() < deadline:
+        # a new interpreter imports the app: slow when CI saturates both cores
+        deadline = time.monotonic() + 180
+        now = _listening(port)  # one reading per test: the victim may vanish between two
+        while (len(set(now)) < 2 or api[0] in now) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(set(_listening(port))) == 2 and api[0] not in _listening(port), log.read_text(
-            errors="replace"
-        )[-3000:]
+            now = _listening(port)
+        assert len(set(now)) == 2 and api[0] not in now, log.read_text(errors="replace")[-3000:]
         assert submit(99)[0] == 202
 
         proc.send_signal(signal.SIGTERM)  # the supervisor alone is told to stop: it stops every process
