@@ -32,11 +32,20 @@ import httpx
 import psycopg
 from cryptography.fernet import Fernet
 
-from benchmarks.common import machine, now_utc, pct, write_section
+from benchmarks.common import (
+    PG,
+    drop_database,
+    fresh_database,
+    machine,
+    now_utc,
+    pct,
+    stop_processes,
+    wait_for_workers,
+    write_section,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FACES = REPO.parent / "shared" / "faces"
-PG = "postgresql://postgres@127.0.0.1:5432"
 
 
 def make_cases(tmp: Path, n: int, seed: int) -> list[dict[str, Any]]:
@@ -112,9 +121,7 @@ class Stack:
 
     def __init__(self, tmp: Path, label: str, api_processes: int = 1) -> None:
         self.db = f"kyc_bench_{label}_{os.getpid()}"
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{self.db}"')
+        fresh_database(self.db)
         self.port = free_port()
         # a fresh environment for the stack; KYC_SERVICE__WORKER_* settings under test pass through
         self.env = {k: v for k, v in os.environ.items()
@@ -155,16 +162,7 @@ class Stack:
             self._spawn([*self.kyc, "worker"], "worker")
 
     def wait_for_workers(self, k: int, timeout: float = 120) -> None:
-        """rq registers a worker only after `kyc worker` has built its engine."""
-        from redis import Redis
-        from rq import Queue, Worker
-
-        queue = Queue(self.env["KYC_SERVICE__QUEUE_NAME"], connection=Redis())
-        deadline = time.monotonic() + timeout
-        while Worker.count(queue=queue) < k:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{k} workers did not start; see {self.logs}")
-            time.sleep(0.5)
+        wait_for_workers(self.env["KYC_SERVICE__QUEUE_NAME"], k, timeout, self.logs)
 
     def server_cpu_s(self) -> float:
         """User + system CPU seconds used so far by `kyc serve`: the process and, with several API
@@ -184,15 +182,8 @@ class Stack:
             return list(conn.execute(query).fetchall())
 
     def close(self) -> None:
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+        stop_processes(self.procs)
+        drop_database(self.db)
 
 
 def submit_all(

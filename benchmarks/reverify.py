@@ -28,13 +28,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from cryptography.fernet import Fernet
 
-from benchmarks.common import machine, now_utc, write_section
+from benchmarks.common import (
+    drop_database,
+    fresh_database,
+    machine,
+    now_utc,
+    stop_processes,
+    wait_for_workers,
+    write_section,
+)
 
 REPO = Path(__file__).resolve().parents[1]
-PG = "postgresql://postgres@127.0.0.1:5432"
 TODAY = "2026-11-01"  # the sample generator's clock
 
 
@@ -81,9 +87,7 @@ class Store:
         from kyc_engine.settings import ServiceSettings, Settings
 
         self.db = f"kyc_bench_reverify_{os.getpid()}"
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{self.db}"')
+        fresh_database(self.db)
         service = {
             "database_url": f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.db}",
             "queue_name": f"kyc-bench-rv-{uuid.uuid4().hex[:8]}",
@@ -134,30 +138,15 @@ class Store:
             rt.close()
 
     def start_workers(self, k: int, timeout: float = 300) -> None:
-        from redis import Redis
-        from rq import Queue, Worker
-
         for i in range(k):
             log = (self.logs / f"worker-{i}.log").open("wb")
             self.procs.append(subprocess.Popen([sys.executable, "-m", "kyc_engine.cli", "worker"], env=self.env,
                                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
-        queue = Queue(self.settings.service.queue_name, connection=Redis())
-        deadline = time.monotonic() + timeout
-        while Worker.count(queue=queue) < k:  # registered only after the engine is built
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{k} workers did not start; see {self.logs}")
-            time.sleep(0.5)
+        wait_for_workers(self.settings.service.queue_name, k, timeout, self.logs)
 
     def close(self) -> None:
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+        stop_processes(self.procs)
+        drop_database(self.db)
 
 
 def main() -> None:

@@ -134,11 +134,16 @@ def _decode_window(lines: list[list[Glyph]], repairs: list[Repair], today: date)
     return result, mean_conf
 
 
+def _name_end(grid: list[list[Glyph]], span: Span) -> int:
+    """Position just after the name's last letter (its trailing filler run excluded)."""
+    field = "".join(g.ch for g in grid[span.line][span.start : span.end])
+    return span.start + len(field.rstrip("<"))
+
+
 def _length_doubt(grid: list[list[Glyph]], layout: Layout, repairs: list[Repair]) -> float:
     """Name-confidence factor for fillers inserted or deleted inside the name (not in its trailing run)."""
     span = layout.name_field.span
-    field = "".join(g.ch for g in grid[span.line][span.start : span.end])
-    tail = span.start + len(field.rstrip("<"))
+    tail = _name_end(grid, span)
     inside = [r for r in repairs if r.kind == "length" and r.line == span.line and span.start <= r.pos < tail]
     return DOUBTFUL_FIX ** len(inside)
 
@@ -158,9 +163,7 @@ def _spacing_doubt(grid: list[list[Glyph]], layout: Layout, warnings: list[str])
     if len(steps) < len(line) // 2:
         return 1.0  # too few boxes to know the pitch
     pitch = steps[len(steps) // 2]
-    field = "".join(g.ch for g in line[span.start : span.end])
-    tail = span.start + len(field.rstrip("<"))
-    for pos in range(span.start, tail - 1):
+    for pos in range(span.start, _name_end(grid, span) - 1):
         a, b = centres[pos], centres[pos + 1]
         if a is not None and b is not None and b - a > GAP_PITCHES * pitch:
             warnings.append(

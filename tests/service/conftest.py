@@ -253,9 +253,10 @@ def case_submission(case: dict[str, Any], **extra: str) -> dict[str, Any]:
 
 
 class Receiver:
-    """A local webhook endpoint answering the given status codes in turn (then 200)."""
+    """A local webhook endpoint answering the given status codes in turn (then 200), with ``location`` as
+    the Location header when given (redirects)."""
 
-    def __init__(self, statuses: list[int] | tuple[int, ...] = ()) -> None:
+    def __init__(self, statuses: list[int] | tuple[int, ...] = (), location: str | None = None) -> None:
         self.statuses = list(statuses)
         self.calls: list[dict[str, Any]] = []
         outer = self
@@ -263,17 +264,27 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.calls.append({"headers": dict(self.headers), "body": body})
+                outer.calls.append(
+                    {"headers": dict(self.headers), "host": self.headers["Host"], "body": body}
+                )
                 status = outer.statuses.pop(0) if outer.statuses else 200
                 self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
                 self.end_headers()
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host header of each request received."""
+        return [c["host"] for c in self.calls]
 
     def events(self, event: str) -> list[dict[str, Any]]:
         """The JSON bodies received for ``event``."""
@@ -281,3 +292,4 @@ class Receiver:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()

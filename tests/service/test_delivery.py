@@ -3,10 +3,8 @@ TransientError on a database outage, webhook back-off and giving up, signatures,
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from kyc_engine.worker import jobs
 from kyc_engine.worker.runtime import Runtime, set_runtime
 from kyc_engine.worker.signing import sign, verify_signature
 from kyc_engine.worker.webhooks import backoff_s, deliver_due
-from tests.service.conftest import Deployment, auth, submission
+from tests.service.conftest import Deployment, Receiver, auth, submission
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +48,9 @@ def test_only_one_claim_wins_and_a_silent_worker_loses_its_claim(deployment: Dep
 
 def test_a_database_outage_is_a_transient_error_for_rq_to_retry(deployment: Deployment, acme: dict) -> None:
     vid = submit(deployment, acme["headers"])
-    down = deployment.settings.service.model_copy(update={"database_url": "postgresql+psycopg://postgres@127.0.0.1:1/x"})
+    down = deployment.settings.service.model_copy(
+        update={"database_url": "postgresql+psycopg://postgres@127.0.0.1:1/x"}
+    )
     rt = Runtime.build(Settings(today=deployment.settings.today, service=down), pool_size=1)
     set_runtime(rt)
     try:
@@ -73,41 +73,24 @@ def test_backoff_keeps_retrying_for_more_than_24_hours() -> None:
     assert backoff_s(1, 30, 3600) < 40 and 3000 < backoff_s(30, 30, 3600) < 4000
 
 
-class Failing:
-    def __init__(self) -> None:
-        self.calls = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers["Content-Length"]))
-                outer.calls += 1
-                self.send_response(503)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def failing() -> Iterator[Failing]:
-    f = Failing()
+def failing() -> Iterator[Receiver]:
+    """A webhook endpoint that answers 503 to every attempt of the test."""
+    f = Receiver([503] * 100)
     yield f
-    f.server.shutdown()
+    f.close()
 
 
-def test_failed_attempts_are_rescheduled_then_given_up(deployment: Deployment, acme: dict, failing: Failing) -> None:
+def test_failed_attempts_are_rescheduled_then_given_up(
+    deployment: Deployment, acme: dict, failing: Receiver
+) -> None:
     vid = submit(deployment, acme["headers"], callback_url=failing.url)
     with deployment.rt.session() as s:
         token = repo.claim(s, vid, 60)
         assert token is not None
         assert repo.finish(s, vid, token, report={"decision": "review", "reasons": [], "timings_ms": {}},
                            error=None, webhook_payload=b'{"id": "x"}')  # fmt: skip
-    assert deliver_due(deployment.rt) >= 1 and failing.calls == 1
+    assert deliver_due(deployment.rt) >= 1 and len(failing.calls) == 1
     with deployment.rt.session() as s:
         d = s.query(WebhookDelivery).filter_by(verification_id=vid).one()
         assert d.status == "pending" and d.attempts == 1 and d.attempt_log[0]["status_code"] == 503
@@ -118,7 +101,7 @@ def test_failed_attempts_are_rescheduled_then_given_up(deployment: Deployment, a
     deliver_due(deployment.rt)
     with deployment.rt.session() as s:
         d = s.query(WebhookDelivery).filter_by(verification_id=vid).one()
-        assert d.status == "failed" and d.attempts == 2 and failing.calls == 2
+        assert d.status == "failed" and d.attempts == 2 and len(failing.calls) == 2
 
 
 def test_signatures() -> None:
@@ -152,35 +135,6 @@ def test_the_migrations_build_exactly_the_models_schema(deployment: Deployment) 
     assert diff == []
 
 
-class Receiver:
-    """A webhook receiver on 127.0.0.1 answering ``status`` (with ``location`` for redirects)."""
-
-    def __init__(self, status: int = 200, location: str | None = None) -> None:
-        self.hosts: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers["Content-Length"]))
-                outer.hosts.append(self.headers["Host"])
-                self.send_response(status)
-                if location:
-                    self.send_header("Location", location)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def _completed_with_delivery(d: Deployment, headers: dict, callback_url: str) -> str:
     vid = submit(d, headers, callback_url=callback_url)
     with d.rt.session() as s:
@@ -196,14 +150,18 @@ def _delivery(d: Deployment, vid: str) -> WebhookDelivery:
         return s.query(WebhookDelivery).filter_by(verification_id=vid).one()
 
 
-def test_a_callback_that_turned_private_is_refused_at_delivery_time(deployment: Deployment, acme: dict) -> None:
+def test_a_callback_that_turned_private_is_refused_at_delivery_time(
+    deployment: Deployment, acme: dict
+) -> None:
     """DNS rebinding: the URL passed at submit time, but now resolves to a private address. The worker
     checks again before the POST and sends nothing."""
     receiver = Receiver()
     try:
         vid = _completed_with_delivery(deployment, acme["headers"], f"http://localhost:{receiver.port}/hook")
         strict = deployment.settings.model_copy(
-            update={"service": deployment.settings.service.model_copy(update={"callback_allow_private": False})}
+            update={
+                "service": deployment.settings.service.model_copy(update={"callback_allow_private": False})
+            }
         )
         rt = Runtime.build(strict, pool_size=1)
         try:
@@ -212,15 +170,20 @@ def test_a_callback_that_turned_private_is_refused_at_delivery_time(deployment: 
             rt.close()
         d = _delivery(deployment, vid)
         assert d.status == "failed" and d.attempts == 1  # not retried
-        assert d.attempt_log[0]["error"] == "input.callback_url_forbidden" and d.attempt_log[0]["status_code"] is None
+        assert (
+            d.attempt_log[0]["error"] == "input.callback_url_forbidden"
+            and d.attempt_log[0]["status_code"] is None
+        )
         assert receiver.hosts == []  # no request reached the address
     finally:
         receiver.close()
 
 
-def test_delivery_sends_the_original_host_and_does_not_follow_redirects(deployment: Deployment, acme: dict) -> None:
+def test_delivery_sends_the_original_host_and_does_not_follow_redirects(
+    deployment: Deployment, acme: dict
+) -> None:
     target = Receiver()
-    redirector = Receiver(status=302, location=target.url)
+    redirector = Receiver([302] * 100, location=target.url)
     try:
         ok = _completed_with_delivery(deployment, acme["headers"], f"http://localhost:{target.port}/hook")
         moved = _completed_with_delivery(deployment, acme["headers"], redirector.url)

@@ -13,14 +13,55 @@ from samples.generate import generate_set, main
 from samples.mrz_text import LINE_LENGTHS
 from samples.photograph import photograph
 
-TRUTH_KEYS = {"id", "seed", "layout", "format", "doc_type", "mrz_lines", "fields", "holder", "portrait",
-              "document_size", "photo", "expired"}
-FIELD_KEYS = {"document_code", "issuing_country", "surname", "given_names", "document_number", "nationality",
-              "birth_date", "sex", "expiry_date", "optional_data", "optional_data_2"}
-HOLDER_KEYS = {"surname_viz", "given_names_viz", "full_name_latin", "birth_date", "sex", "iin",
-               "personal_number", "country"}
-PHOTO_KEYS = {"quad", "rotation_deg", "fill_ratio", "blur_sigma", "noise_sigma", "glare", "glare_over_mrz",
-              "jpeg_quality", "severity", "size"}
+TRUTH_KEYS = {
+    "id",
+    "seed",
+    "layout",
+    "format",
+    "doc_type",
+    "mrz_lines",
+    "fields",
+    "holder",
+    "portrait",
+    "document_size",
+    "photo",
+    "expired",
+}
+FIELD_KEYS = {
+    "document_code",
+    "issuing_country",
+    "surname",
+    "given_names",
+    "document_number",
+    "nationality",
+    "birth_date",
+    "sex",
+    "expiry_date",
+    "optional_data",
+    "optional_data_2",
+}
+HOLDER_KEYS = {
+    "surname_viz",
+    "given_names_viz",
+    "full_name_latin",
+    "birth_date",
+    "sex",
+    "iin",
+    "personal_number",
+    "country",
+}
+PHOTO_KEYS = {
+    "quad",
+    "rotation_deg",
+    "fill_ratio",
+    "blur_sigma",
+    "noise_sigma",
+    "glare",
+    "glare_over_mrz",
+    "jpeg_quality",
+    "severity",
+    "size",
+}
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
@@ -51,8 +92,12 @@ def test_missing_faces_dir_draws_a_silhouette(tmp_path: Path) -> None:
 def test_quad_inside_frame(severity: str) -> None:
     doc, truth = make_document("kaz_id", np.random.default_rng(1))
     for seed in range(2):
-        photo, meta = photograph(doc, np.random.default_rng(seed), severity,  # type: ignore[arg-type]
-                                 regions={"mrz": truth["mrz_box_doc"]})
+        photo, meta = photograph(
+            doc,
+            np.random.default_rng(seed),
+            severity,  # type: ignore[arg-type]
+            regions={"mrz": truth["mrz_box_doc"]},
+        )
         fh, fw = photo.shape[:2]
         assert [fw, fh] == meta["size"]
         q = np.array(meta["quad"])
@@ -87,47 +132,55 @@ def test_set_is_reproducible_and_truth_complete(tmp_path: Path) -> None:
 
 
 def test_cli(tmp_path: Path) -> None:
-    assert main(["--out", str(tmp_path), "--count", "2", "--seed", "7", "--layouts", "alb_id,visa_b",
-                 "--severity-mix", "clean=1"]) == 0
+    assert (
+        main(
+            [
+                "--out",
+                str(tmp_path),
+                "--count",
+                "2",
+                "--seed",
+                "7",
+                "--layouts",
+                "alb_id,visa_b",
+                "--severity-mix",
+                "clean=1",
+            ]
+        )
+        == 0
+    )
     truths = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(tmp_path.glob("*.json"))]
     assert len(truths) == 2
     assert {t["layout"] for t in truths} <= {"alb_id", "visa_b"}
     assert all(t["photo"]["severity"] == "clean" for t in truths)
 
 
-def test_kazakh_passport_prints_one_iin_in_both_zones() -> None:
-    """The TD3 personal-number field of a Kazakh passport holds the holder's IIN, the one the visual zone
-    prints (it used to be a second, random IIN)."""
+def _passports_of(country: str, n: int = 3) -> list[dict]:
+    """The truths of the first ``n`` generic passports (seeds 0..399) issued by ``country``."""
     import numpy as np
 
     from samples.documents import make_document
 
-    seen = 0
+    found = []
     for seed in range(400):
         _, truth = make_document("passport", np.random.default_rng(seed))
-        if truth["fields"]["issuing_country"] != "KAZ":
-            continue
-        seen += 1
+        if truth["fields"]["issuing_country"] == country:
+            found.append(truth)
+            if len(found) == n:
+                break
+    assert len(found) == n
+    return found
+
+
+def test_kazakh_passport_prints_one_iin_in_both_zones() -> None:
+    """The TD3 personal-number field of a Kazakh passport holds the holder's IIN, the one the visual zone
+    prints (it used to be a second, random IIN)."""
+    for truth in _passports_of("KAZ"):
         assert truth["holder"]["iin"] and truth["fields"]["optional_data"] == truth["holder"]["iin"]
-        if seen == 3:
-            break
-    assert seen == 3
 
 
 def test_albanian_passport_prints_one_personal_number_in_both_zones() -> None:
     """An Albanian holder's generic passport: the MRZ personal-number field holds the number the visual
     zone prints (it held a random number under the printed personal number before)."""
-    import numpy as np
-
-    from samples.documents import make_document
-
-    seen = 0
-    for seed in range(400):
-        _, truth = make_document("passport", np.random.default_rng(seed))
-        if truth["fields"]["issuing_country"] != "ALB":
-            continue
-        seen += 1
+    for truth in _passports_of("ALB"):
         assert truth["fields"]["optional_data"] == truth["holder"]["personal_number"]
-        if seen == 3:
-            break
-    assert seen == 3
