@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rt.redis, settings.service.rate_limit_per_minute, settings.service.queue_name
         )
         app.state.auth_cache = AuthCache(settings.service.auth_cache_s)
+        app.state.submit_slots = CapacityLimiter(settings.service.submit_concurrency)
         app.state.models_status = _models_status(settings)
         registry = CollectorRegistry()
         registry.register(KycCollector(rt))

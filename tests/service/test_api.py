@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from rq.job import Job
@@ -17,7 +19,7 @@ from kyc_engine.service.app import create_app
 from kyc_engine.store.models import AuditLog, Verification
 from kyc_engine.worker.reconcile import reconcile
 from kyc_engine.worker.runtime import verification_of
-from tests.service.conftest import Deployment, auth, jpeg, make_settings, submission
+from tests.service.conftest import PG, Deployment, auth, jpeg, make_settings, submission
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +69,25 @@ def test_idempotency_key_returns_the_same_verification_and_one_job(deployment: D
     assert n == 1 and len(jobs_for(deployment, first.json()["id"])) == 1
     other = deployment.client.post("/v1/verifications", headers=headers, **submission(seed=6))
     assert other.status_code == 409 and other.json()["code"] == "idempotency.conflict"
+
+
+def test_submissions_survive_the_database_closing_pooled_connections(deployment: Deployment, acme: dict) -> None:
+    """A server restart (here: pg_terminate_backend of every connection to the database) leaves the pools
+    holding dead connections; the checkout check replaces them, so no request fails for it."""
+    first = deployment.client.post("/v1/verifications", headers=acme, **submission(seed=141))
+    assert first.status_code == 202  # the API's pool now holds a connection
+    with psycopg.connect(f"{PG}/{deployment.db_name}", autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert killed is not None and killed[0] >= 1
+    time.sleep(0.3)  # the FATAL notices and EOFs reach the pooled sockets
+    for seed in (142, 143):
+        r = deployment.client.post("/v1/verifications", headers=acme, **submission(seed=seed))
+        assert r.status_code == 202, r.text
+    got = deployment.client.get(f"/v1/verifications/{first.json()['id']}", headers=acme)
+    assert got.status_code == 200 and got.json()["status"] == "queued"
 
 
 def test_the_same_key_in_another_tenant_is_another_verification(

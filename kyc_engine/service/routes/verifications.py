@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection
 
 from ...errors import InputError, KycError
@@ -161,25 +161,26 @@ def _connection(rt: Runtime) -> Iterator[Connection]:
 def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None) -> repo.Submission:
     """Validate, store, commit, then enqueue (the row is durable before the job exists).
 
-    A replayed Idempotency-Key is answered before anything is validated or stored."""
+    A replayed Idempotency-Key is answered before anything is validated or stored. One pooled connection
+    serves the whole submission (the replay lookup and the insert)."""
     request_sha256, digests = _request_hash(fields)
-    if idem:
-        with _connection(rt) as conn:
-            existing = repo.find_submission(conn, caller.tenant_id, idem)
+    with _connection(rt) as conn:
+        existing = repo.find_submission(conn, caller.tenant_id, idem) if idem else None
         if existing is not None:
             return _replay(existing, request_sha256)
-    _validate_text(fields, rt)
-    settings = rt.settings
-    parse_registration(fields["registration"], today=settings.current_date())
-    for key in IMAGE_PARTS:
-        if key in fields:
-            probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
-                        max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
-    blobs = {
-        key: rt.blobs.put(caller.tenant_id, fields[key], digests[key]) for key in IMAGE_PARTS if key in fields
-    }
-    vid = repo.new_id()
-    with _connection(rt) as conn:
+        _validate_text(fields, rt)
+        settings = rt.settings
+        parse_registration(fields["registration"], today=settings.current_date())
+        for key in IMAGE_PARTS:
+            if key in fields:
+                probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
+                            max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
+        blobs = {
+            key: rt.blobs.put(caller.tenant_id, fields[key], digests[key])
+            for key in IMAGE_PARTS
+            if key in fields
+        }
+        vid = repo.new_id()
         inserted = repo.insert_submission(
             conn, verification_id=vid, tenant_id=caller.tenant_id, idempotency_key=idem,
             request_sha256=request_sha256, external_ref=fields.get("external_ref") or None,
@@ -216,7 +217,9 @@ async def submit(
     JSON, stores them encrypted, commits the verification and enqueues it. Answers 202 with the id; poll
     `GET /v1/verifications/{id}` or pass `callback_url` for a signed webhook."""
     fields = await _read_form(request, rt)
-    v = await run_in_threadpool(_create, rt, caller, fields, idempotency_key)
+    v = await to_thread.run_sync(
+        _create, rt, caller, fields, idempotency_key, limiter=request.app.state.submit_slots
+    )
     return Submitted(id=v.id, status=v.status)
 
 
