@@ -66,12 +66,6 @@ class ServiceSettings(BaseModel):
         description="`kyc serve` processes sharing the port. One is enough at realistic arrival rates; two "
         "on two cores raise the accepted rate under many concurrent clients (benchmarks/RESULTS.md, service).",
     )
-    submit_concurrency: int = Field(
-        4,
-        ge=1,
-        description="Submissions one API process stores at once (each in a thread); more wait their turn in "
-        "the event loop. A few keep the core busy; many only fight over the GIL and widen the latency tail.",
-    )
     retention_days: int = Field(30, description="`kyc purge` erases verifications older than this.")
     rate_limit_per_minute: int = Field(120, description="Requests per API key per minute (0 = no limit).")
     auth_cache_s: float = Field(

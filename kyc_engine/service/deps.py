@@ -65,7 +65,7 @@ async def get_caller(
     x_api_key: Annotated[str | None, Header(description="The API key (alternative to Authorization)")] = None,
 ) -> Caller:
     """The tenant of the API key. A cached key costs no thread hop and no I/O; the database lookup (cache
-    miss) and the Redis rate limit (when enabled) run in the thread pool, never on the event loop."""
+    miss) runs in the thread pool, the Redis rate limit (when enabled) is awaited on the event loop."""
     key = x_api_key
     if key is None and authorization and authorization.lower().startswith("bearer "):
         key = authorization[7:].strip()
@@ -81,7 +81,7 @@ async def get_caller(
         raise ApiError(401, "auth.invalid_key", "The API key is not valid.")
     limiter: RateLimiter = request.app.state.limiter
     if limiter.per_minute > 0:
-        await run_in_threadpool(limiter.check, found[1])
+        await limiter.check(found[1])
     return Caller(*found)
 
 

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 
-from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,21 +64,22 @@ class RateLimiter:
 
     If Redis is unreachable the request is let through (logged): availability over strictness."""
 
-    def __init__(self, redis: Redis, per_minute: int, prefix: str) -> None:
+    def __init__(self, redis: AsyncRedis, per_minute: int, prefix: str) -> None:
         self.redis = redis
         self.per_minute = per_minute
         self.prefix = prefix
 
-    def check(self, key_id: str) -> None:
+    async def check(self, key_id: str) -> None:
+        """Count this request; ``ApiError(429)`` past the limit. Awaited on the event loop."""
         if self.per_minute <= 0:
             return
         window = int(time.time() // 60)
         name = f"{self.prefix}:ratelimit:{key_id}:{window}"
         try:
-            pipe = self.redis.pipeline()
-            pipe.incr(name)
-            pipe.expire(name, 120)
-            count = int(pipe.execute()[0])
+            async with self.redis.pipeline() as pipe:
+                pipe.incr(name)
+                pipe.expire(name, 120)
+                count = int((await pipe.execute())[0])
         except RedisError:
             log.warning("rate limiter: Redis unavailable, request allowed")
             return

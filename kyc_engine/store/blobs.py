@@ -23,6 +23,8 @@ import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -108,6 +110,47 @@ class Cipher:
         return hmac.new(self._mac_key, b"\x00".join(parts), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A blob written to ``tmp`` (open as ``fd``) but not yet synced and renamed to ``path``; ``tmp`` is
+    None when the content was already stored."""
+
+    name: str
+    path: Path
+    tmp: Path | None = None
+    fd: int = -1
+
+
+def publish(staged: list[Staged]) -> None:
+    """Make staged blobs durable (``fdatasync``) and visible (atomic rename), before the row that names
+    them is committed. On failure, what is not yet published is discarded."""
+    for i, blob in enumerate(staged):
+        if blob.tmp is None:
+            continue
+        try:
+            try:
+                os.fdatasync(blob.fd)
+            finally:
+                os.close(blob.fd)  # closed whatever happened: never closed twice
+            os.replace(blob.tmp, blob.path)
+        except BaseException:
+            blob.tmp.unlink(missing_ok=True)
+            discard(staged[i + 1 :])
+            raise
+
+
+def discard(staged: list[Staged]) -> None:
+    """Close and delete staged temporary files of a failed or abandoned submission (once per blob)."""
+    for blob in staged:
+        if blob.tmp is None:
+            continue
+        try:
+            os.close(blob.fd)
+        except OSError:
+            pass
+        blob.tmp.unlink(missing_ok=True)
+
+
 class BlobStore:
     """Files under ``root/<2 hex>/<64 hex>``, written atomically (temp file + rename)."""
 
@@ -124,11 +167,30 @@ class BlobStore:
         """Store ``data`` (encrypted) and return its name; storing the same content again is a no-op.
 
         ``sha256``: the content's digest when the caller already has it (the API hashed the request)."""
+        return self.put_many(tenant_id, [(data, sha256)])[0]
+
+    def put_many(self, tenant_id: str, items: Sequence[tuple[bytes, bytes | None]]) -> list[str]:
+        """:meth:`put` for several ``(data, sha256)``: all are written, then all synced and renamed; on a
+        failure none is left half-written. Blocking (file creation and writes can wait on the journal
+        behind another request's ``fdatasync``): the API calls it in a thread."""
+        staged: list[Staged] = []
+        try:
+            for data, sha256 in items:
+                staged.append(self.stage(tenant_id, data, sha256))
+        except BaseException:
+            discard(staged)
+            raise
+        publish(staged)
+        return [blob.name for blob in staged]
+
+    def stage(self, tenant_id: str, data: bytes, sha256: bytes | None = None) -> Staged:
+        """Encrypt ``data`` into a temporary file, not yet synced nor visible under its name. :func:`publish`
+        makes it durable and visible; :func:`discard` drops it. Content already stored stages nothing."""
         digest = hashlib.sha256(data).digest() if sha256 is None else sha256
         name = self.cipher.name(tenant_id.encode(), digest)
         path = self._path(name)
         if path.exists():
-            return name
+            return Staged(name, path)
         token = self.cipher.encrypt(data)
         tmp = path.with_name(f".tmp-{secrets.token_hex(8)}")
         try:
@@ -136,15 +198,15 @@ class BlobStore:
         except FileNotFoundError:  # the first blob in this fan-out directory
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        staged = Staged(name, path, tmp, fd)
         try:
             view = memoryview(token)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fdatasync(fd)  # durable before the row that names it is committed
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        return name
+        except BaseException:
+            discard([staged])
+            raise
+        return staged
 
     def get(self, name: str) -> bytes:
         """The decrypted content; ``KycError(store.blob_missing)`` if it was erased or never stored."""

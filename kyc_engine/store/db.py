@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,22 +36,29 @@ def make_engine(url: str, *, pool_size: int = 5) -> SqlEngine:
     return engine
 
 
-def check_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    """Pool checkout check without a round trip (``pool_pre_ping`` costs one per checkout, two per API
-    submission): a pooled connection is idle and nothing here LISTENs, so the server has nothing to say
-    to it. A readable socket means it closed the connection (restart, ``pg_terminate_backend``, idle
-    timeout: its FATAL notice and EOF are waiting), and a connection psycopg marked broken is dead too.
-    Raising ``DisconnectionError`` makes the pool discard it and connect afresh (SQLAlchemy's documented
-    pessimistic-disconnect hook). Drivers other than psycopg 3 are passed through unchecked."""
-    pgconn = getattr(dbapi_connection, "pgconn", None)
-    if pgconn is None:
-        return
-    if dbapi_connection.closed or dbapi_connection.broken:
-        raise DisconnectionError("the pooled connection is closed")
+def connection_is_stale(conn: Any) -> bool:
+    """Whether an idle psycopg 3 connection is dead, without a round trip. Nothing here LISTENs, so the
+    server has nothing to say to an idle connection: a readable socket means it closed the connection
+    (restart, ``pg_terminate_backend``, idle timeout: its FATAL notice and EOF are waiting). A connection
+    psycopg already marked closed or broken is dead too."""
+    if conn.closed or conn.broken:
+        return True
     poller = select.poll()
-    poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
-    if poller.poll(0):
+    poller.register(conn.pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def check_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Pool checkout check (:func:`connection_is_stale`) instead of ``pool_pre_ping``, which costs a round
+    trip per checkout. Raising ``DisconnectionError`` makes the pool discard the connection and connect
+    afresh (SQLAlchemy's documented pessimistic-disconnect hook). Other drivers pass unchecked."""
+    if getattr(dbapi_connection, "pgconn", None) is not None and connection_is_stale(dbapi_connection):
         raise DisconnectionError("the server closed the pooled connection")
+
+
+def libpq_url(url: str) -> str:
+    """The SQLAlchemy URL (``postgresql+psycopg://…``) as a libpq connection string for plain psycopg."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def session_factory(engine: SqlEngine) -> sessionmaker[Session]:

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select, text, update
+from sqlalchemy import func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from . import faces
+from .asyncdb import AsyncConnection
 from .blobs import BlobStore, Cipher
 from .models import (
     ApiKey,
@@ -107,7 +108,7 @@ def find_idempotent(session: Session, tenant_id: str, key: str) -> Verification 
     )
 
 
-# --- the API's submit path: plain statements on an autocommit connection (no ORM unit of work) -------
+# --- the API's submit path: plain psycopg statements, awaited on an autocommit connection (no ORM) ----
 
 
 @dataclass(frozen=True)
@@ -119,30 +120,33 @@ class Submission:
     request_sha256: str
 
 
-_FIND_SUBMISSION = text(
-    "SELECT id, status, request_sha256 FROM verifications WHERE tenant_id = :tenant_id AND idempotency_key = :key"
+_FIND_SUBMISSION = (
+    "SELECT id, status, request_sha256 FROM verifications "
+    "WHERE tenant_id = %(tenant_id)s AND idempotency_key = %(key)s"
 )
 # One statement, so one round trip and atomic even in autocommit: the row and its audit entry, or nothing
 # when the tenant's Idempotency-Key already exists.
-_INSERT_SUBMISSION = text(
+_INSERT_SUBMISSION = (
     "WITH v AS (INSERT INTO verifications (id, tenant_id, status, idempotency_key, request_sha256, external_ref, "
     "callback_url, lang, selfie_blob, document_blob, document_back_blob, registration_enc, attempts, enqueued_at) "
-    "VALUES (:id, :tenant_id, 'queued', :idempotency_key, :request_sha256, :external_ref, :callback_url, :lang, "
-    ":selfie_blob, :document_blob, :document_back_blob, :registration_enc, 0, now()) "
+    "VALUES (%(id)s, %(tenant_id)s, 'queued', %(idempotency_key)s, %(request_sha256)s, %(external_ref)s, "
+    "%(callback_url)s, %(lang)s, %(selfie_blob)s, %(document_blob)s, %(document_back_blob)s, "
+    "%(registration_enc)s, 0, now()) "
     "ON CONFLICT ON CONSTRAINT uq_verifications_idempotency DO NOTHING RETURNING id, tenant_id) "
     "INSERT INTO audit_log (tenant_id, verification_id, action, detail) "
     "SELECT tenant_id, id, 'verification.created', '{}'::jsonb FROM v RETURNING verification_id"
 )
 
 
-def find_submission(conn: Connection, tenant_id: str, key: str) -> Submission | None:
+async def find_submission(conn: AsyncConnection, tenant_id: str, key: str) -> Submission | None:
     """The tenant's verification with this Idempotency-Key, if any."""
-    row = conn.execute(_FIND_SUBMISSION, {"tenant_id": tenant_id, "key": key}).first()
-    return Submission(row[0], row[1], row[2]) if row else None
+    cur = await conn.execute(_FIND_SUBMISSION, {"tenant_id": tenant_id, "key": key})
+    row = await cur.fetchone()
+    return Submission(str(row[0]), str(row[1]), str(row[2])) if row else None
 
 
-def insert_submission(
-    conn: Connection,
+async def insert_submission(
+    conn: AsyncConnection,
     *,
     verification_id: str,
     tenant_id: str,
@@ -157,16 +161,17 @@ def insert_submission(
     registration_enc: bytes,
 ) -> bool:
     """Insert a queued verification and its ``verification.created`` audit entry in one statement (the
-    API's hot path: ~1 round trip instead of the ORM's flush, audit insert and commit). Returns False,
-    writing nothing, when the tenant already has a verification with ``idempotency_key``. Commits only
-    if ``conn`` is in autocommit mode; otherwise the caller commits."""
+    API's hot path: one round trip instead of the ORM's flush, audit insert and commit). Returns False,
+    writing nothing, when the tenant already has a verification with ``idempotency_key``. ``conn`` is in
+    autocommit mode, so the row is committed when this returns."""
     params = {
         "id": verification_id, "tenant_id": tenant_id, "idempotency_key": idempotency_key,
         "request_sha256": request_sha256, "external_ref": external_ref, "callback_url": callback_url,
         "lang": lang, "selfie_blob": selfie_blob, "document_blob": document_blob,
         "document_back_blob": document_back_blob, "registration_enc": registration_enc,
     }  # fmt: skip
-    return conn.execute(_INSERT_SUBMISSION, params).first() is not None
+    cur = await conn.execute(_INSERT_SUBMISSION, params)
+    return await cur.fetchone() is not None
 
 
 def list_verifications(

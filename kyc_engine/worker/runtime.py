@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
@@ -65,27 +67,52 @@ class Runtime:
         with self.sessions() as s:
             yield s
 
-    def enqueue(self, verification_id: str) -> bool:
-        """Put a job (the id only, JSON-serialised) on the queue. False if Redis is unreachable: the row is
-        already committed, so the reconciler will enqueue it later."""
+    def _enqueue_into(self, pipe: Pipeline, verification_id: str) -> None:
+        """rq's commands for a job (the id only, JSON-serialised), queued on ``pipe``, not sent."""
         svc = self.settings.service
+        self.queue.enqueue(
+            JOB_FUNC,
+            verification_id,
+            job_id=job_id_for(verification_id),
+            job_timeout=svc.job_timeout_s,
+            retry=Retry(max=svc.job_retries, interval=[5, 15, 60, 180, 600]),
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+            pipeline=pipe,
+        )
+
+    def enqueue(self, verification_id: str) -> bool:
+        """Put a job on the queue: the job hash and the queue push in one round trip. False if Redis is
+        unreachable: the row is already committed, so the reconciler will enqueue it later."""
         try:
-            with self.redis.pipeline() as pipe:  # the job hash and the queue push in one round trip
-                self.queue.enqueue(
-                    JOB_FUNC,
-                    verification_id,
-                    job_id=job_id_for(verification_id),
-                    job_timeout=svc.job_timeout_s,
-                    retry=Retry(max=svc.job_retries, interval=[5, 15, 60, 180, 600]),
-                    result_ttl=3600,
-                    failure_ttl=7 * 86400,
-                    pipeline=pipe,
-                )
+            with self.redis.pipeline() as pipe:
+                self._enqueue_into(pipe, verification_id)
                 pipe.execute()
             return True
         except RedisError:
             log.warning("enqueue failed (Redis unavailable); the reconciler will enqueue %s", verification_id)
             return False
+
+    async def enqueue_async(self, redis: AsyncRedis, verification_id: str) -> bool:
+        """:meth:`enqueue` awaited on the event loop (the API): rq writes its commands into a pipeline
+        that is never executed, and they are sent through ``redis`` (``redis.asyncio``) instead."""
+        recorded = self.redis.pipeline()
+        try:
+            if self.queue.redis_server_version is None:  # rq would ask with a blocking INFO: ask here
+                version = str((await redis.info("server"))["redis_version"])
+                parts = [int(p) for p in version.split(".")[:3]] + [0, 0]
+                self.queue.redis_server_version = (parts[0], parts[1], parts[2])
+            self._enqueue_into(recorded, verification_id)
+            async with redis.pipeline(transaction=True) as pipe:  # MULTI/EXEC, as rq's own pipeline
+                for args, options in recorded.command_stack:
+                    pipe.execute_command(*args, **options)
+                await pipe.execute()
+            return True
+        except RedisError:
+            log.warning("enqueue failed (Redis unavailable); the reconciler will enqueue %s", verification_id)
+            return False
+        finally:
+            recorded.reset()
 
     def close(self) -> None:
         self.db.dispose()

@@ -79,8 +79,12 @@ class Console:
     _clients: dict[str, TestClient] = field(default_factory=dict)
 
     def client(self) -> TestClient:
-        """A fresh cookie jar on the deployment's running app (the lifespan already ran)."""
-        return TestClient(self.d.client.app, raise_server_exceptions=True, follow_redirects=False)
+        """A fresh cookie jar on the deployment's running app. It shares the deployment client's event loop
+        (its portal), where the lifespan opened the app's async database pool and Redis client: as in
+        uvicorn, one loop serves every request."""
+        c = TestClient(self.d.client.app, raise_server_exceptions=True, follow_redirects=False)
+        c.portal = self.d.client.portal
+        return c
 
     def login(self, username: str, password: str = PASSWORD) -> TestClient:
         c = self.client()

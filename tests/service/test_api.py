@@ -314,6 +314,26 @@ def test_reconciler_re_enqueues_when_redis_lost_the_queue(deployment: Deployment
     assert not set(vids) & set(reconcile(deployment.rt))  # present again: not enqueued twice
 
 
+def test_a_submission_with_redis_down_is_stored_and_enqueued_later(deployment: Deployment, acme: dict) -> None:
+    """Redis unreachable at submit time: 202 all the same (the row is committed first), no job yet; the
+    reconciler enqueues it once Redis is back. The rate limiter lets requests through meanwhile."""
+    svc = deployment.settings.service.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    settings = deployment.settings.model_copy(update={"service": svc})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.post("/v1/verifications", headers=acme, **submission(seed=950))
+    assert r.status_code == 202, r.text
+    vid = r.json()["id"]
+    assert not jobs_for(deployment, vid)
+    with deployment.rt.session() as s:
+        v = s.get(Verification, vid)
+        assert v is not None and v.status == "queued"
+        s.execute(update(Verification).where(Verification.id == vid)
+                  .values(enqueued_at=datetime.now(UTC) - timedelta(minutes=5)))  # fmt: skip
+        s.commit()
+    assert vid in reconcile(deployment.rt)
+    assert len(jobs_for(deployment, vid)) == 1
+
+
 def test_health_ready_metrics_and_openapi(deployment: Deployment) -> None:
     c = deployment.client
     assert c.get("/healthz").json() == {"status": "ok"}

@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 from typing import Annotated, Any
 
+from anyio import from_thread
 from fastapi import APIRouter, FastAPI, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -84,9 +85,11 @@ def login(
     if not cookie or not csrf or not hmac.compare_digest(cookie.encode(), csrf.encode()):
         return _forbidden(request, "The login form expired or was not sent from this site. Reload and retry.")
     svc = rt.settings.service
-    limiter = RateLimiter(rt.redis, svc.review_login_attempts_per_minute, f"{svc.queue_name}:review-login")
-    try:
-        limiter.check(username.strip().lower())
+    limiter = RateLimiter(
+        request.app.state.aredis, svc.review_login_attempts_per_minute, f"{svc.queue_name}:review-login"
+    )
+    try:  # this route runs in a worker thread; the limiter is awaited on the event loop
+        from_thread.run(limiter.check, username.strip().lower())
     except ApiError:
         return _login_form(request, safe_next(next), "Too many attempts. Wait a minute and retry.", 429)
     with rt.session() as s, transient_db():

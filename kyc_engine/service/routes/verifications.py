@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
-from sqlalchemy import Connection
 
 from ...errors import InputError, KycError
 from ...registration.model import parse_registration
 from ...store import repo
+from ...store.asyncdb import transient_pg
 from ...store.db import transient_db
 from ...store.models import Verification
 from ...worker.runtime import Runtime
@@ -150,38 +148,40 @@ def _replay(existing: repo.Submission, request_sha256: str) -> repo.Submission:
     return existing
 
 
-@contextmanager
-def _connection(rt: Runtime) -> Iterator[Connection]:
-    """A pooled connection in autocommit mode: each statement of the submit path is its own transaction,
-    so no BEGIN/COMMIT round trips (the insert is one atomic statement)."""
-    with transient_db(), rt.db.connect() as conn:
-        yield conn.execution_options(isolation_level="AUTOCOMMIT")
-
-
-def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None) -> repo.Submission:
+async def _create(
+    request: Request, rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None
+) -> repo.Submission:
     """Validate, store, commit, then enqueue (the row is durable before the job exists).
 
-    A replayed Idempotency-Key is answered before anything is validated or stored. One pooled connection
-    serves the whole submission (the replay lookup and the insert)."""
+    Runs on the event loop: the database and Redis are awaited (:mod:`kyc_engine.store.asyncdb` says
+    why); only the encrypted blob files are written in a thread, since file creation, writes and
+    ``fdatasync`` can block on the file system's journal. A replayed Idempotency-Key is
+    answered before anything is validated or stored."""
+    state = request.app.state
     request_sha256, digests = _request_hash(fields)
-    with _connection(rt) as conn:
-        existing = repo.find_submission(conn, caller.tenant_id, idem) if idem else None
+    if idem:
+        async with transient_pg(state.pg) as conn:
+            existing = await repo.find_submission(conn, caller.tenant_id, idem)
         if existing is not None:
             return _replay(existing, request_sha256)
-        _validate_text(fields, rt)
-        settings = rt.settings
-        parse_registration(fields["registration"], today=settings.current_date())
-        for key in IMAGE_PARTS:
-            if key in fields:
-                probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
-                            max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
-        blobs = {
-            key: rt.blobs.put(caller.tenant_id, fields[key], digests[key])
-            for key in IMAGE_PARTS
-            if key in fields
-        }
-        vid = repo.new_id()
-        inserted = repo.insert_submission(
+    _validate_text(fields, rt)
+    settings = rt.settings
+    parse_registration(fields["registration"], today=settings.current_date())
+    for key in IMAGE_PARTS:
+        if key in fields:
+            probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
+                        max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
+    keys = [key for key in IMAGE_PARTS if key in fields]
+    # in a thread (not cancellable: it ends with every file published or none left behind); a few at once,
+    # since more threads only contend for the GIL
+    names = await to_thread.run_sync(
+        rt.blobs.put_many, caller.tenant_id, [(fields[key], digests[key]) for key in keys],
+        limiter=state.blob_writers,
+    )  # fmt: skip
+    blobs = dict(zip(keys, names, strict=True))
+    vid = repo.new_id()
+    async with transient_pg(state.pg) as conn:  # a connection per statement: none is held over the writes
+        inserted = await repo.insert_submission(
             conn, verification_id=vid, tenant_id=caller.tenant_id, idempotency_key=idem,
             request_sha256=request_sha256, external_ref=fields.get("external_ref") or None,
             callback_url=fields.get("callback_url") or None, lang=fields.get("lang") or "en",
@@ -189,11 +189,11 @@ def _create(rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | Non
             document_back_blob=blobs.get("document_back"), registration_enc=rt.cipher.encrypt(fields["registration"]),
         )  # fmt: skip
         if not inserted:  # the same Idempotency-Key raced in from another request
-            existing = repo.find_submission(conn, caller.tenant_id, idem) if idem else None
+            existing = await repo.find_submission(conn, caller.tenant_id, idem) if idem else None
             if existing is None:
                 raise KycError("The verification could not be stored.", code="engine.internal")
             return _replay(existing, request_sha256)
-    rt.enqueue(vid)
+    await rt.enqueue_async(state.aredis, vid)
     return repo.Submission(vid, "queued", request_sha256)
 
 
@@ -217,9 +217,7 @@ async def submit(
     JSON, stores them encrypted, commits the verification and enqueues it. Answers 202 with the id; poll
     `GET /v1/verifications/{id}` or pass `callback_url` for a signed webhook."""
     fields = await _read_form(request, rt)
-    v = await to_thread.run_sync(
-        _create, rt, caller, fields, idempotency_key, limiter=request.app.state.submit_slots
-    )
+    v = await _create(request, rt, caller, fields, idempotency_key)
     return Submitted(id=v.id, status=v.status)
 
 
