@@ -28,8 +28,9 @@ from .routes import health, verifications
 
 log = logging.getLogger(__name__)
 
-#: Submissions writing their image files at once per API process (each in a thread). With 20 concurrent
-#: clients, 4 kept the accepted rate and narrowed the latency tail; more threads only contend for the GIL.
+#: Submissions writing their image files at once per API process (each in a thread). When the whole submit
+#: path still ran in threads, capping them at 4 instead of anyio's 40 narrowed the latency tail at the same
+#: accepted rate (a profiling run, not a committed benchmark): more threads only contend for the GIL.
 BLOB_WRITERS = 4
 
 

@@ -1,10 +1,11 @@
 """The API's asynchronous PostgreSQL pool (psycopg 3 + psycopg_pool) for the submit hot path.
 
-The submit path used to run in a worker thread with a SQLAlchemy connection. Every database and Redis
-wait then handed the GIL between that thread and the event loop: ~68 context switches and 4.3 ms of API
-CPU per submission under 20 concurrent clients. Awaiting psycopg's async connection on the event loop
-instead measured 23 switches and 3.3 ms (benchmarks/RESULTS.md, service). Everything else (reads,
-listing, erasure, the worker) keeps the SQLAlchemy session.
+The submit path used to run in a worker thread with a SQLAlchemy connection, and every database and
+Redis wait then handed the GIL back and forth between that thread and the event loop. Awaiting psycopg's
+async connection on the event loop instead cut the API's CPU per submission from 5.6 to 4.7 ms under 20
+concurrent clients next to 2 busy workers (a side-by-side run of the two commits, in the run notes of
+benchmarks/RESULTS.md, service section). Everything else (reads, listing, erasure, the worker) keeps the
+SQLAlchemy session.
 """
 
 from __future__ import annotations
