@@ -1,0 +1,123 @@
+"""Where the API's time goes on the submit path: one `kyc serve` (optionally next to busy workers) under
+closed-loop load, with its CPU split into user and system time, its context switches and PostgreSQL's CPU
+per submission, and optionally a py-spy profile. For comparing changes to the submit path, run it
+alternately on the two versions: on a shared VM one run's accepted rate can be 15 % off the next.
+
+    .venv/bin/python -m benchmarks.submit_profile --count 800 --clients 20 --workers 2
+    .venv/bin/python -m benchmarks.submit_profile --count 1500 --py-spy /tmp/submit.txt   # needs py-spy
+
+Prints one line per run; writes nothing to RESULTS.md (`benchmarks.load` is the benchmark of record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import pct
+from benchmarks.load import Stack, bad_registration, make_cases, submit_all_raw
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def user_sys_s(pid: int) -> tuple[float, float]:
+    fields = _stat(pid)
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def context_switches(pid: int) -> int:
+    """Voluntary + involuntary switches of every thread of ``pid``."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            for line in status.read_text().splitlines():
+                if "ctxt_switches" in line:
+                    total += int(line.split()[1])
+        except OSError:  # a thread that ended meanwhile
+            continue
+    return total
+
+
+def cpu_of_command(name: str) -> float:
+    """CPU seconds of every process whose command name starts with ``name`` (e.g. the postgres backends)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1 : text.rindex(")")].startswith(name):
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=800, help="counted submissions")
+    ap.add_argument("--clients", type=int, default=20, help="closed-loop keep-alive connections")
+    ap.add_argument("--workers", type=int, default=0, help="busy `kyc worker` processes beside the API")
+    ap.add_argument("--cases", type=int, default=5, help="distinct generated cases, cycled")
+    ap.add_argument("--py-spy", metavar="FILE", help="record the API with py-spy (raw format) into FILE")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="kyc-submit-profile-") as tmpdir:
+        tmp = Path(tmpdir)
+        cases = make_cases(tmp, args.cases, 1)
+        stack = Stack(tmp, "profile", 1)
+        try:
+            if args.workers:
+                stack.start_workers(args.workers)
+                stack.wait_for_workers(args.workers)
+            submit_all_raw(stack, [bad_registration(c) for c in cases], 40, args.clients)  # warm-up, refused
+            pid = stack.procs[0].pid
+            spy = None
+            if args.py_spy:
+                spy = subprocess.Popen(
+                    [
+                        "py-spy",
+                        "record",
+                        "-p",
+                        str(pid),
+                        "-o",
+                        args.py_spy,
+                        "-f",
+                        "raw",
+                        "-r",
+                        "200",
+                        "--nonblocking",
+                    ]
+                )
+                time.sleep(1)
+            user0, sys0 = user_sys_s(pid)
+            switches0, pg0 = context_switches(pid), cpu_of_command("postgres")
+            run = submit_all_raw(stack, cases, args.count, args.clients)
+            user1, sys1 = user_sys_s(pid)
+            switches1, pg1 = context_switches(pid), cpu_of_command("postgres")
+            if spy is not None:
+                spy.send_signal(2)
+                spy.wait()
+        finally:
+            stack.close()
+    n = args.count
+    lat = sorted(run["latencies"])
+    accepted = run["statuses"].count(202)
+    print(
+        f"{accepted}/{n} accepted, {n / run['submit_s']:.0f}/s; submit ms p50 {pct(lat, 50):.1f} / "
+        f"p95 {pct(lat, 95):.1f}; API CPU ms/submission user {(user1 - user0) / n * 1000:.2f} + "
+        f"system {(sys1 - sys0) / n * 1000:.2f}; context switches/submission {(switches1 - switches0) / n:.1f}; "
+        f"PostgreSQL CPU ms/submission {(pg1 - pg0) / n * 1000:.2f} ({args.clients} clients, "
+        f"{args.workers} workers)"
+    )
+
+
+if __name__ == "__main__":
+    main()
