@@ -106,6 +106,11 @@ def main() -> None:
                 spy.send_signal(2)
                 spy.wait()
         finally:
+            # without workers the jobs stay queued: empty the queue (its jobs too), then drop the database
+            from redis import Redis
+            from rq import Queue
+
+            Queue(stack.env["KYC_SERVICE__QUEUE_NAME"], connection=Redis()).empty()
             stack.close()
     n = args.count
     lat = sorted(run["latencies"])
