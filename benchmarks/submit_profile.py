@@ -18,6 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from redis import Redis
+from rq import Queue
+
 from benchmarks.common import pct
 from benchmarks.load import Stack, bad_registration, make_cases, submit_all_raw
 
@@ -107,9 +110,6 @@ def main() -> None:
                 spy.wait()
         finally:
             # without workers the jobs stay queued: empty the queue (its jobs too), then drop the database
-            from redis import Redis
-            from rq import Queue
-
             Queue(stack.env["KYC_SERVICE__QUEUE_NAME"], connection=Redis()).empty()
             stack.close()
     n = args.count

@@ -2,9 +2,9 @@
 
 The submit path used to run in a worker thread with a SQLAlchemy connection, and every database and
 Redis wait then handed the GIL back and forth between that thread and the event loop. Awaiting psycopg's
-async connection on the event loop instead cut the API's CPU per submission from 5.6 to 4.7 ms under 20
-concurrent clients next to 2 busy workers (a side-by-side run of the two commits, in the run notes of
-benchmarks/RESULTS.md, service section). Everything else (reads, listing, erasure, the worker) keeps the
+async connection on the event loop instead cut the context switches per submission from 56 to 39 and the
+API's CPU from 4.7 to 4.5 ms under 20 concurrent clients next to 2 busy workers (benchmarks/submit_profile.py,
+run notes in benchmarks/RESULTS.md, service section). Everything else (reads, listing, erasure, the worker) keeps the
 SQLAlchemy session.
 """
 
