@@ -31,15 +31,21 @@ def _stat(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
-def user_sys_s(pid: int) -> tuple[float, float]:
-    fields = _stat(pid)
-    return int(fields[11]) / TICK, int(fields[12]) / TICK
+def api_pids(pid: int) -> list[int]:
+    """``kyc serve``'s process and, with several API processes, the ones it started."""
+    return [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
 
 
-def context_switches(pid: int) -> int:
-    """Voluntary + involuntary switches of every thread of ``pid``."""
+def user_sys_s(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds of ``pids`` together."""
+    fields = [_stat(pid) for pid in pids]
+    return sum(int(f[11]) for f in fields) / TICK, sum(int(f[12]) for f in fields) / TICK
+
+
+def context_switches(pids: list[int]) -> int:
+    """Voluntary + involuntary switches of every thread of ``pids``."""
     total = 0
-    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+    for status in (s for pid in pids for s in Path(f"/proc/{pid}/task").glob("*/status")):
         try:
             for line in status.read_text().splitlines():
                 if "ctxt_switches" in line:
@@ -69,19 +75,21 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20, help="closed-loop keep-alive connections")
     ap.add_argument("--workers", type=int, default=0, help="busy `kyc worker` processes beside the API")
     ap.add_argument("--cases", type=int, default=5, help="distinct generated cases, cycled")
+    ap.add_argument("--api-processes", type=int, default=1, help="`kyc serve --processes` (CPU summed over all)")
     ap.add_argument("--py-spy", metavar="FILE", help="record the API with py-spy (raw format) into FILE")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kyc-submit-profile-") as tmpdir:
         tmp = Path(tmpdir)
         cases = make_cases(tmp, args.cases, 1)
-        stack = Stack(tmp, "profile", 1)
+        stack = Stack(tmp, "profile", args.api_processes)
         try:
             if args.workers:
                 stack.start_workers(args.workers)
                 stack.wait_for_workers(args.workers)
             submit_all_raw(stack, [bad_registration(c) for c in cases], 40, args.clients)  # warm-up, refused
-            pid = stack.procs[0].pid
+            pids = api_pids(stack.procs[0].pid)
+            pid = pids[-1]  # the one py-spy records
             spy = None
             if args.py_spy:
                 spy = subprocess.Popen(
@@ -100,11 +108,13 @@ def main() -> None:
                     ]
                 )
                 time.sleep(1)
-            user0, sys0 = user_sys_s(pid)
-            switches0, pg0 = context_switches(pid), cpu_of_command("postgres")
+            user0, sys0 = user_sys_s(pids)
+            each0 = [sum(user_sys_s([p])) for p in pids]
+            switches0, pg0 = context_switches(pids), cpu_of_command("postgres")
             run = submit_all_raw(stack, cases, args.count, args.clients)
-            user1, sys1 = user_sys_s(pid)
-            switches1, pg1 = context_switches(pid), cpu_of_command("postgres")
+            user1, sys1 = user_sys_s(pids)
+            each = [sum(user_sys_s([p])) - c for p, c in zip(pids, each0, strict=True)]
+            switches1, pg1 = context_switches(pids), cpu_of_command("postgres")
             if spy is not None:
                 spy.send_signal(2)
                 spy.wait()
@@ -120,7 +130,9 @@ def main() -> None:
         f"p95 {pct(lat, 95):.1f}; API CPU ms/submission user {(user1 - user0) / n * 1000:.2f} + "
         f"system {(sys1 - sys0) / n * 1000:.2f}; context switches/submission {(switches1 - switches0) / n:.1f}; "
         f"PostgreSQL CPU ms/submission {(pg1 - pg0) / n * 1000:.2f} ({args.clients} clients, "
-        f"{args.workers} workers)"
+        f"{args.workers} workers, {args.api_processes} API processes"
+        + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each[1:])}" if len(each) > 1 else "")
+        + ")"
     )
 
 

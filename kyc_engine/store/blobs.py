@@ -122,21 +122,36 @@ class Staged:
 
 
 def publish(staged: list[Staged]) -> None:
-    """Make staged blobs durable (``fdatasync``) and visible (atomic rename), before the row that names
-    them is committed. On failure, what is not yet published is discarded."""
+    """Make staged blobs durable and visible before the row that names them is committed: every file is
+    synced (``fdatasync``), then renamed to its name, then the renames are synced (``fsync`` of their
+    directories: without it a crash can leave a committed row naming a file that only exists under its
+    temporary name). On failure, nothing staged here stays behind under a temporary name, nothing is
+    renamed after a failed sync, and the error is raised."""
+    try:
+        for blob in staged:
+            if blob.tmp is not None:
+                os.fdatasync(blob.fd)
+    except BaseException:
+        discard(staged)
+        raise
+    directories: set[Path] = set()
     for i, blob in enumerate(staged):
         if blob.tmp is None:
             continue
         try:
-            try:
-                os.fdatasync(blob.fd)
-            finally:
-                os.close(blob.fd)  # closed whatever happened: never closed twice
+            os.close(blob.fd)  # closed whatever happened: never closed twice
             os.replace(blob.tmp, blob.path)
         except BaseException:
             blob.tmp.unlink(missing_ok=True)
             discard(staged[i + 1 :])
             raise
+        directories.add(blob.path.parent)
+    for directory in sorted(directories):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def discard(staged: list[Staged]) -> None:
@@ -171,8 +186,14 @@ class BlobStore:
 
     def put_many(self, tenant_id: str, items: Sequence[tuple[bytes, bytes | None]]) -> list[str]:
         """:meth:`put` for several ``(data, sha256)``: all are written, then all synced and renamed; on a
-        failure none is left half-written. Blocking (file creation and writes can wait on the journal
-        behind another request's ``fdatasync``): the API calls it in a thread."""
+        failure none is left half-written."""
+        staged = self.stage_many(tenant_id, items)
+        publish(staged)
+        return [blob.name for blob in staged]
+
+    def stage_many(self, tenant_id: str, items: Sequence[tuple[bytes, bytes | None]]) -> list[Staged]:
+        """:meth:`stage` each ``(data, sha256)``; on a failure the ones already staged are discarded.
+        Blocking (file creation and writes can wait on the journal): the API calls it in a thread."""
         staged: list[Staged] = []
         try:
             for data, sha256 in items:
@@ -180,8 +201,7 @@ class BlobStore:
         except BaseException:
             discard(staged)
             raise
-        publish(staged)
-        return [blob.name for blob in staged]
+        return staged
 
     def stage(self, tenant_id: str, data: bytes, sha256: bytes | None = None) -> Staged:
         """Encrypt ``data`` into a temporary file, not yet synced nor visible under its name. :func:`publish`

@@ -8,6 +8,7 @@ import json
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -332,6 +333,28 @@ def test_a_submission_with_redis_down_is_stored_and_enqueued_later(deployment: D
         s.commit()
     assert vid in reconcile(deployment.rt)
     assert len(jobs_for(deployment, vid)) == 1
+
+
+def test_a_blob_store_that_cannot_write_answers_503_and_commits_nothing(
+    deployment: Deployment, acme: dict, tmp_path: Path
+) -> None:
+    """Disk full or an I/O error while storing the images: 503 ``transient.storage`` (the client may send
+    it again), no row, no job; the same Idempotency-Key works once the store is back."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_bytes(b"")
+    svc = deployment.settings.service.model_copy(update={"blob_dir": blocker / "blobs"})
+    settings = deployment.settings.model_copy(update={"service": svc})
+    with deployment.rt.session() as s:
+        before = s.scalar(select(func.count()).select_from(Verification))
+    disk = {**acme, "Idempotency-Key": "disk"}
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.post("/v1/verifications", headers=disk, **submission(seed=951))
+    assert r.status_code == 503, r.text
+    assert r.json()["code"] == "transient.storage"
+    with deployment.rt.session() as s:
+        assert s.scalar(select(func.count()).select_from(Verification)) == before
+    again = deployment.client.post("/v1/verifications", headers=disk, **submission(seed=951))
+    assert again.status_code == 202
 
 
 def test_health_ready_metrics_and_openapi(deployment: Deployment) -> None:

@@ -1,5 +1,5 @@
-"""The blob store's two-step write (stage on the event loop, publish in a thread): nothing is visible
-under its name before publish, publish makes it readable, failures and discards leave no files."""
+"""The blob store's two-step write (stage, then publish): nothing is visible under its name before publish,
+publish makes it readable and syncs the new names, failures and discards leave no files."""
 
 from __future__ import annotations
 
@@ -46,11 +46,26 @@ def test_discard_leaves_no_file(store: BlobStore) -> None:
     assert files(store) == []
 
 
-def test_a_failed_publish_discards_what_is_left(store: BlobStore) -> None:
+def test_a_failed_publish_leaves_none_of_the_submission(store: BlobStore) -> None:
     staged = [store.stage("t1", b"first"), store.stage("t1", b"second")]
     assert staged[1].fd >= 0
     os.close(staged[1].fd)  # the second sync will fail (EBADF)
     with pytest.raises(OSError):
         publish(staged)
-    assert store.get(staged[0].name) == b"first"  # published before the failure
-    assert not staged[1].path.exists() and staged[1].tmp is not None and not staged[1].tmp.exists()
+    assert files(store) == []  # neither the synced first file nor the second: no half submission
+
+
+def test_the_new_names_are_synced_through_their_directory(
+    store: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    staged = [store.stage("t1", b"one"), store.stage("t1", b"two")]
+    publish(staged)
+    assert {str(s.path.parent) for s in staged} <= set(synced)
