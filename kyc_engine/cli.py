@@ -37,6 +37,17 @@ EPILOG = """exit codes:
 environment: settings come from KYC_* variables, e.g. KYC_MODEL_DIR=/opt/kyc/models (see README)."""
 
 
+def _non_negative(text: str) -> float:
+    """argparse type: a number of hours, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kyc",
@@ -147,9 +158,21 @@ def _add_service_commands(sub: Any) -> None:
     )
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     purge = sub.add_parser(
-        "purge", help="erase images and personal data of verifications older than the retention period"
+        "purge",
+        help="erase images and personal data of verifications older than the retention period, and image "
+        "files no verification refers to",
+        description="Erase verifications older than the retention period (an audit record of each stays), "
+        "then remove files in the blob directory that no verification refers to: temporary files of "
+        "unfinished uploads, and images of submissions whose row was never committed. Prints a JSON summary.",
     )
     purge.add_argument("--older-than-days", type=int, help="default: KYC_SERVICE__RETENTION_DAYS (30)")
+    purge.add_argument(
+        "--orphan-grace-hours",
+        type=_non_negative,
+        default=24.0,
+        help="leave unreferenced files younger than this alone: they may belong to a submission in flight "
+        "(default 24)",
+    )
     tenant = sub.add_parser("tenant", help="create a tenant: prints its API key and webhook secret once")
     tenant.add_argument("action", choices=["create"], help="create")
     tenant.add_argument("name", help="tenant name")
@@ -257,7 +280,7 @@ def _cmd_service(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "worker":
         return commands.cmd_worker(settings, args.burst)
     if args.command == "purge":
-        out = commands.cmd_purge(settings, args.older_than_days)
+        out = commands.cmd_purge(settings, args.older_than_days, args.orphan_grace_hours)
     elif args.command == "tenant":
         out = commands.cmd_tenant_create(settings, args.name)
     elif args.command == "reviewer":

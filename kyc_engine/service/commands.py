@@ -43,8 +43,14 @@ def cmd_worker(settings: Settings, burst: bool) -> int:
     return run_worker(settings, burst=burst)
 
 
-def cmd_purge(settings: Settings, older_than_days: int | None) -> dict[str, Any]:
-    """Erase every verification older than the retention period (images, personal data)."""
+def cmd_purge(
+    settings: Settings, older_than_days: int | None, orphan_grace_hours: float = 24.0
+) -> dict[str, Any]:
+    """Erase every verification older than the retention period (images, personal data), then remove blob
+    files no verification refers to that are older than ``orphan_grace_hours`` (:mod:`..store.sweep`)."""
+    from datetime import timedelta
+
+    from ..store.sweep import sweep_blobs
     from ..worker.runtime import Runtime
 
     days = settings.service.retention_days if older_than_days is None else older_than_days
@@ -57,9 +63,25 @@ def cmd_purge(settings: Settings, older_than_days: int | None) -> dict[str, Any]
                 for v in batch:
                     repo.erase(s, rt.blobs, v, why="retention")
                     erased += 1
+        with rt.session() as s:
+            swept = sweep_blobs(s, rt.blobs, grace=timedelta(hours=orphan_grace_hours))
+            if swept.temporary or swept.orphans:
+                repo.audit(
+                    s, "blobs.swept", temporary=swept.temporary, orphans=swept.orphans, bytes=swept.bytes
+                )
+                s.commit()
     finally:
         rt.close()
-    return {"erased": erased, "older_than_days": days}
+    return {
+        "erased": erased,
+        "older_than_days": days,
+        "unreferenced_files_removed": {
+            "temporary": swept.temporary,
+            "orphans": swept.orphans,
+            "bytes": swept.bytes,
+        },
+        "unreferenced_files_kept_recent": swept.kept_recent,
+    }
 
 
 def cmd_tenant_create(settings: Settings, name: str) -> dict[str, Any]:

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 DEV_KEY_PATH = REPO_DIR / "var" / "dev-blob.key"
 
 
+#: Name prefix of files that are not (yet) a blob: staged uploads, files a sweep moved aside.
+TMP_PREFIX = ".tmp-"
+
 _VERSION = b"g1"  # format tag: AES-256-GCM, 12-byte nonce, then ciphertext + 16-byte tag
 
 
@@ -166,6 +169,11 @@ def discard(staged: list[Staged]) -> None:
         blob.tmp.unlink(missing_ok=True)
 
 
+def is_blob_name(name: str) -> bool:
+    """64 lowercase hex digits, as :meth:`Cipher.name` makes them."""
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
 class BlobStore:
     """Files under ``root/<2 hex>/<64 hex>``, written atomically (temp file + rename)."""
 
@@ -174,7 +182,7 @@ class BlobStore:
         self.cipher = cipher
 
     def _path(self, name: str) -> Path:
-        if len(name) != 64 or any(c not in "0123456789abcdef" for c in name):
+        if not is_blob_name(name):
             raise ValueError("bad blob name")
         return self.root / name[:2] / name
 
@@ -209,10 +217,14 @@ class BlobStore:
         digest = hashlib.sha256(data).digest() if sha256 is None else sha256
         name = self.cipher.name(tenant_id.encode(), digest)
         path = self._path(name)
-        if path.exists():
+        try:
+            # stored already: its new time keeps `kyc purge`'s sweep off it (kyc_engine.store.sweep)
+            os.utime(path)
             return Staged(name, path)
+        except FileNotFoundError:
+            pass
         token = self.cipher.encrypt(data)
-        tmp = path.with_name(f".tmp-{secrets.token_hex(8)}")
+        tmp = path.with_name(f"{TMP_PREFIX}{secrets.token_hex(8)}")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileNotFoundError:  # the first blob in this fan-out directory

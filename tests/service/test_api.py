@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -266,6 +267,67 @@ def test_purge_erases_verifications_past_retention(deployment: Deployment, acme:
     with deployment.rt.session() as s:
         assert s.get(Verification, old).erased_at is not None  # type: ignore[union-attr]
         assert s.get(Verification, new).erased_at is None  # type: ignore[union-attr]
+
+
+def _age(path: Path, days: float) -> None:
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def test_purge_removes_files_no_verification_refers_to(deployment: Deployment, acme: dict) -> None:
+    """Images of a submission whose row was never committed and temporary files of an unfinished upload
+    are removed once older than the grace period; referenced, recent and re-used files stay."""
+    from kyc_engine.service.commands import cmd_purge
+
+    vid = deployment.client.post("/v1/verifications", headers=acme, **submission(seed=79)).json()["id"]
+    blobs = deployment.rt.blobs
+    with deployment.rt.session() as s:
+        v = s.get(Verification, vid)
+        assert v is not None and v.selfie_blob and v.document_blob
+        referenced = [blobs._path(v.selfie_blob), blobs._path(v.document_blob)]
+    orphan = blobs._path(blobs.put("t-gone", b"image of a submission never committed"))
+    reused = blobs._path(blobs.put("t-gone", b"the same upload sent again"))
+    recent = blobs._path(blobs.put("t-gone", b"a submission in flight"))
+    partial = orphan.parent / ".tmp-0123456789abcdef"
+    partial.write_bytes(b"half an upload")
+    for path in (*referenced, orphan, reused, partial):
+        _age(path, 2)
+    blobs.stage("t-gone", b"the same upload sent again")  # a new submission re-uses the stored file
+
+    out = cmd_purge(deployment.settings, None, orphan_grace_hours=24)
+
+    removed = out["unreferenced_files_removed"]
+    assert removed["temporary"] >= 1 and removed["orphans"] >= 1 and removed["bytes"] > 0
+    assert not orphan.exists() and not partial.exists()
+    assert reused.exists() and recent.exists() and all(p.exists() for p in referenced)
+    got = deployment.client.get(f"/v1/verifications/{vid}", headers=acme)
+    assert got.status_code == 200 and got.json()["erased"] is False
+    with deployment.rt.session() as s:
+        entry = s.scalars(select(AuditLog).where(AuditLog.action == "blobs.swept")).first()
+        assert entry is not None and entry.detail["orphans"] >= 1
+
+
+def test_a_swept_file_reused_meanwhile_is_put_back(deployment: Deployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweep listed a file as an old orphan, then a submission re-used that content before the file
+    was removed: the sweep sees the new time after moving it aside and puts it back."""
+    from kyc_engine.store import sweep
+
+    blobs = deployment.rt.blobs
+    path = blobs._path(blobs.put("t-race", b"listed, then sent again"))
+    _age(path, 2)
+    real_rename = os.rename
+
+    def rename_after_reuse(src: str | Path, dst: str | Path) -> None:
+        if Path(src) == path:
+            blobs.stage("t-race", b"listed, then sent again")  # lands between the listing and the removal
+        real_rename(src, dst)
+
+    monkeypatch.setattr(sweep.os, "rename", rename_after_reuse)
+    with deployment.rt.session() as s:
+        swept = sweep.sweep_blobs(s, blobs, grace=timedelta(hours=24))
+    assert path.exists() and blobs.get(path.name) == b"listed, then sent again"
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp-sweep-")]
+    assert swept.orphans == 0
 
 
 def test_listing_filters_and_paginates(deployment: Deployment) -> None:
