@@ -1,9 +1,10 @@
 """Run the API in one or several processes on one port.
 
 Several processes each open their own listening socket with ``SO_REUSEPORT``, so the kernel spreads new
-connections evenly over them. uvicorn's own ``workers=N`` shares one socket, and there the process that
-wakes first takes most connections: 20 keep-alive clients split 14/6 or 20/0 when measured here, which
-leaves one process saturated while the other idles. A small supervisor starts the processes, restarts one
+connections over them by a hash of their addresses: evenly over many connections, often unevenly over a
+few long-lived ones (benchmarks/RESULTS.md, service section). uvicorn's own ``workers=N`` shares one
+socket, and there the process that wakes first takes most connections: 20 keep-alive clients split 14/6
+or 20/0 when measured here, which leaves one process saturated while the other idles. A small supervisor starts the processes, restarts one
 that dies (backing off while one keeps dying at start), and stops them all on SIGTERM/SIGINT.
 """
 
