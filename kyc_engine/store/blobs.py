@@ -30,7 +30,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import KycError, ModelError
+from ..errors import KycError, ModelError, TransientError
 from ..settings import REPO_DIR, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def publish(staged: list[Staged]) -> None:
         if blob.tmp is None:
             continue
         try:
-            os.close(blob.fd)  # closed whatever happened: never closed twice
+            os.close(blob.fd)  # once: a failure here discards the rest, which closes only theirs
             os.replace(blob.tmp, blob.path)
         except BaseException:
             blob.tmp.unlink(missing_ok=True)
@@ -194,22 +194,25 @@ class BlobStore:
 
     def put_many(self, tenant_id: str, items: Sequence[tuple[bytes, bytes | None]]) -> list[str]:
         """:meth:`put` for several ``(data, sha256)``: all are written, then all synced and renamed; on a
-        failure none is left half-written."""
-        staged = self.stage_many(tenant_id, items)
-        publish(staged)
-        return [blob.name for blob in staged]
-
-    def stage_many(self, tenant_id: str, items: Sequence[tuple[bytes, bytes | None]]) -> list[Staged]:
-        """:meth:`stage` each ``(data, sha256)``; on a failure the ones already staged are discarded.
-        Blocking (file creation and writes can wait on the journal): the API calls it in a thread."""
+        failure none is left half-written, and a file system error (disk full, I/O) is raised as
+        ``TransientError(transient.storage)``: nothing was stored, the caller may try again. Blocking (file
+        creation and writes can wait on the journal behind another request's ``fdatasync``): the API calls
+        it in a thread."""
         staged: list[Staged] = []
         try:
-            for data, sha256 in items:
-                staged.append(self.stage(tenant_id, data, sha256))
-        except BaseException:
-            discard(staged)
-            raise
-        return staged
+            try:
+                for data, sha256 in items:
+                    staged.append(self.stage(tenant_id, data, sha256))
+            except BaseException:
+                discard(staged)
+                raise
+            publish(staged)
+        except OSError as exc:
+            log.error("blob store write failed: %s", exc)
+            raise TransientError(
+                "The image store cannot take the upload now.", code="transient.storage"
+            ) from exc
+        return [blob.name for blob in staged]
 
     def stage(self, tenant_id: str, data: bytes, sha256: bytes | None = None) -> Staged:
         """Encrypt ``data`` into a temporary file, not yet synced nor visible under its name. :func:`publish`

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .blobs import TMP_PREFIX, BlobStore, is_blob_name
@@ -45,13 +45,12 @@ class Swept:
 
 
 def _referenced(session: Session, first: str) -> set[str]:
-    """Blob names starting with hex digit ``first`` that a verification row names (one range scan per
-    column, so a large table is read in 16 slices rather than held in memory at once)."""
+    """Blob names starting with hex digit ``first`` that a verification row names (one pass over the table
+    per digit, so a large table is held in memory 16 slices at a time, not at once)."""
     upper = chr(ord(first) + 1)
-    names: set[str] = set()
-    for col in (Verification.selfie_blob, Verification.document_blob, Verification.document_back_blob):
-        names.update(session.scalars(select(col).where(col >= first, col < upper)))
-    return names
+    cols = (Verification.selfie_blob, Verification.document_blob, Verification.document_back_blob)
+    rows = session.execute(select(*cols).where(or_(*((col >= first) & (col < upper) for col in cols))))
+    return {name for row in rows for name in row if name is not None and first <= name < upper}
 
 
 def _remove_orphan(path: Path, grace_s: float) -> int | None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import logging
 from datetime import datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from ...errors import InputError, KycError, TransientError
+from ...errors import InputError, KycError
 from ...registration.model import parse_registration
 from ...store import repo
 from ...store.asyncdb import transient_pg
@@ -24,7 +23,6 @@ from ..errors import ApiError
 from ..schemas import ERRORS, Submitted, VerificationOut, VerificationPage
 from ..uploads import boundary_of, parse_multipart, probe_image
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["verifications"])
 
 IMAGE_PARTS = ("selfie", "document", "document_back")
@@ -174,15 +172,12 @@ async def _create(
             probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
                         max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
     keys = [key for key in IMAGE_PARTS if key in fields]
-    try:  # in a thread (not cancellable: it ends with every file published or none left behind); a few
-        # at once, since more threads only contend for the GIL
-        names = await to_thread.run_sync(
-            rt.blobs.put_many, caller.tenant_id, [(fields[key], digests[key]) for key in keys],
-            limiter=state.blob_writers,
-        )  # fmt: skip
-    except OSError as exc:  # disk full, I/O error: nothing was committed, the client may send it again
-        log.error("blob store write failed: %s", exc)
-        raise TransientError("The image store cannot take the upload now.", code="transient.storage") from exc
+    # in a thread (not cancellable: it ends with every file published or none left behind); a few at once,
+    # since more threads only contend for the GIL
+    names = await to_thread.run_sync(
+        rt.blobs.put_many, caller.tenant_id, [(fields[key], digests[key]) for key in keys],
+        limiter=state.blob_writers,
+    )  # fmt: skip
     blobs = dict(zip(keys, names, strict=True))
     vid = repo.new_id()
     async with transient_pg(state.pg) as conn:  # a connection per statement: none is held over the writes
