@@ -5,6 +5,8 @@ alternately on the two versions: on a shared VM one run's accepted rate can be 1
 
     .venv/bin/python -m benchmarks.submit_profile --count 800 --clients 20 --workers 2
     .venv/bin/python -m benchmarks.submit_profile --count 1500 --py-spy /tmp/submit.txt   # needs py-spy
+    .venv/bin/python -m benchmarks.submit_profile --neighbours spin   # busy neighbours instead of workers
+    .venv/bin/python -m benchmarks.submit_profile --clients 1 --count 100   # one client: service time
 
 Prints one line per run; writes nothing to RESULTS.md (`benchmarks.load` is the benchmark of record).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +24,7 @@ from pathlib import Path
 from redis import Redis
 from rq import Queue
 
-from benchmarks.common import pct
+from benchmarks.common import pct, stop_processes
 from benchmarks.load import Stack, bad_registration, make_cases, submit_all_raw
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -69,6 +72,20 @@ def cpu_of_command(name: str) -> float:
     return total
 
 
+#: ``--neighbours``: what each busy neighbour process runs, at the workers' priority (nice 10, SCHED_IDLE).
+NEIGHBOURS = {
+    "spin": "while True: sum(range(10_000))",  # CPU only, almost no memory traffic
+    "stream": "import numpy as np\na = np.ones((4000, 4000), np.float32)\nwhile True: float((a * 1.0001 + 0.5).sum())",
+}
+
+
+def start_neighbours(kind: str, n: int) -> list[subprocess.Popen[bytes]]:
+    """``n`` processes keeping the cores busy at the lowest priority, like workers but without their code:
+    do the API's costs next to workers come from the workers' code or from any busy neighbour?"""
+    setup = "import os\nos.nice(10)\nos.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n"
+    return [subprocess.Popen([sys.executable, "-c", setup + NEIGHBOURS[kind]]) for _ in range(n)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=800, help="counted submissions")
@@ -76,6 +93,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="busy `kyc worker` processes beside the API")
     ap.add_argument("--cases", type=int, default=5, help="distinct generated cases, cycled")
     ap.add_argument("--api-processes", type=int, default=1, help="`kyc serve --processes` (CPU summed over all)")
+    ap.add_argument("--neighbours", choices=sorted(NEIGHBOURS), help="2 busy idle-class processes (see NEIGHBOURS)")
     ap.add_argument("--py-spy", metavar="FILE", help="record the API with py-spy (raw format) into FILE")
     args = ap.parse_args()
 
@@ -83,10 +101,13 @@ def main() -> None:
         tmp = Path(tmpdir)
         cases = make_cases(tmp, args.cases, 1)
         stack = Stack(tmp, "profile", args.api_processes)
+        neighbours: list[subprocess.Popen[bytes]] = []
         try:
             if args.workers:
                 stack.start_workers(args.workers)
                 stack.wait_for_workers(args.workers)
+            if args.neighbours:
+                neighbours = start_neighbours(args.neighbours, 2)
             submit_all_raw(stack, [bad_registration(c) for c in cases], 40, args.clients)  # warm-up, refused
             pids = api_pids(stack.procs[0].pid)
             pid = pids[-1]  # the one py-spy records
@@ -119,6 +140,7 @@ def main() -> None:
                 spy.send_signal(2)
                 spy.wait()
         finally:
+            stop_processes(neighbours)
             # without workers the jobs stay queued: empty the queue (its jobs too), then drop the database
             Queue(stack.env["KYC_SERVICE__QUEUE_NAME"], connection=Redis()).empty()
             stack.close()
@@ -131,6 +153,7 @@ def main() -> None:
         f"system {(sys1 - sys0) / n * 1000:.2f}; context switches/submission {(switches1 - switches0) / n:.1f}; "
         f"PostgreSQL CPU ms/submission {(pg1 - pg0) / n * 1000:.2f} ({args.clients} clients, "
         f"{args.workers} workers, {args.api_processes} API processes"
+        + (f", 2 idle-class {args.neighbours} neighbours" if args.neighbours else "")
         + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each[1:])}" if len(each) > 1 else "")
         + ")"
     )

@@ -101,7 +101,7 @@ class VerifyReport:
 _NOT_DOUBTS = ("check digits disagree", "check-digit repair ambiguous", "document_number: long number")
 
 
-def _clear_check_digit_failure(report: MrzReport) -> bool:
+def clear_check_digit_failure(report: MrzReport) -> bool:
     """The MRZ failed its check digits on a photo that passed the quality gate, read in a known format with
     every line whole, one field (and the composite) failing and nothing else doubtful: an altered zone is
     then more likely than a misreading (misread confusable characters are repaired by the reader)."""
@@ -129,7 +129,7 @@ def _mrz_reasons(report: MrzReport) -> list[Reason]:
     for reason in report.reasons:
         if reason.code == ReasonCode.MRZ_CHECK_DIGIT:
             reason = Reason(
-                reason.code, {**reason.detail, "clear_reading": _clear_check_digit_failure(report)}
+                reason.code, {**reason.detail, "clear_reading": clear_check_digit_failure(report)}
             )
         out.append(reason)
     return out

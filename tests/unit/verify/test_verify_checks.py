@@ -133,7 +133,7 @@ def test_national_scheme_applies_only_to_numbers_of_its_shape() -> None:
 def test_a_single_altered_digit_on_a_clear_photo_is_a_clear_failure() -> None:
     from kyc_engine.mrz_stage import MrzReport
     from kyc_engine.reasons import Reason, ReasonCode
-    from kyc_engine.verify import _clear_check_digit_failure
+    from kyc_engine.verify import clear_check_digit_failure
 
     line1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
     good = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
@@ -146,9 +146,9 @@ def test_a_single_altered_digit_on_a_clear_photo_is_a_clear_failure() -> None:
             result=result, reasons=reasons, quality={}, document={}, timings_ms={}, elapsed_ms=0.0
         )
 
-    assert _clear_check_digit_failure(report()) is True
-    assert _clear_check_digit_failure(report(Reason(ReasonCode.QUALITY_BLUR))) is False
+    assert clear_check_digit_failure(report()) is True
+    assert clear_check_digit_failure(report(Reason(ReasonCode.QUALITY_BLUR))) is False
     garbled = parse_mrz([line1, good.replace("7408122", "7408132").replace("L898902C3", "L898902C4")],
                         today=date(2010, 1, 1))  # fmt: skip
     two = MrzReport(result=garbled, reasons=(), quality={}, document={}, timings_ms={}, elapsed_ms=0.0)
-    assert _clear_check_digit_failure(two) is False  # two fields failing: more likely a misreading
+    assert clear_check_digit_failure(two) is False  # two fields failing: more likely a misreading
