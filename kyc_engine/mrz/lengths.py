@@ -2,8 +2,10 @@
 
 OCR of an MRZ mostly loses or invents fillers inside long ``<<<<`` runs, so a wrong length is fixed by
 inserting or deleting ``<`` inside filler runs; every variant is decoded and the caller keeps the one whose
-check digits agree. Data characters are never dropped to fix a length: each extra variant is one more
-chance for a shifted field to satisfy its single check digit by luck (one in ten).
+check digits agree. A data character is dropped only where the glyph boxes show OCR read one printed
+character as two: OCR-B is monospaced, so two glyphs whose centres are much closer than the line's pitch
+cannot both be printed characters (:func:`crowded`). Dropping data anywhere else would make each extra
+variant one more chance for a shifted field to satisfy its single check digit by luck (one in ten).
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ MAX_LENGTH_ERROR = 2
 #: Only runs of at least this many fillers grow or shrink. OCR miscounts long chevron runs; a single
 #: ``<`` inside data is rarely invented or lost, and shifting data there lets a check digit pass by chance.
 MIN_RUN = 2
+#: Two neighbouring glyphs whose centres are closer than this share of the pitch are one printed character
+#: read twice (an extra stroke, a doubled glyph); printed neighbours sit one pitch apart.
+CROWDED_PITCH = 0.5
+#: More crowded glyphs than this on one line: its boxes are too erratic to say which glyph is extra.
+MAX_CROWDED = 4
 #: Variants kept per line and per window.
 MAX_LINE_VARIANTS = 12
 MAX_WINDOW_VARIANTS = 48
@@ -47,6 +54,36 @@ def windows(lines: list[list[Glyph]]) -> Iterator[tuple[int, list[list[Glyph]]]]
             window = lines[start : start + count]
             if all(abs(len(line) - length) <= MAX_LENGTH_ERROR for line in window):
                 yield length, window
+
+
+def centres(line: list[Glyph]) -> list[float | None]:
+    """Each glyph's box centre in the crop (None: no box)."""
+    return [None if g.x is None else (g.x[0] + g.x[1]) / 2 for g in line]
+
+
+def pitch(line: list[Glyph]) -> float | None:
+    """The line's character pitch in pixels: the median step between the centres of neighbouring glyphs
+    with boxes; None when fewer than half the steps are known (a filler inserted by a length fix has no box)."""
+    steps = sorted(
+        b - a for a, b in itertools.pairwise(centres(line)) if a is not None and b is not None and b > a
+    )
+    if not steps or len(steps) < len(line) // 2:
+        return None
+    return steps[len(steps) // 2]
+
+
+def crowded(line: list[Glyph]) -> list[int]:
+    """Positions of data glyphs (not ``<``) whose box centre lies within :data:`CROWDED_PITCH` pitches of a
+    neighbour's: one of the two is a glyph OCR added. Empty when the pitch is unknown or the line has more
+    than :data:`MAX_CROWDED` such glyphs."""
+    step = pitch(line)
+    if step is None:
+        return []
+    found: set[int] = set()
+    for i, (a, b) in enumerate(itertools.pairwise(centres(line))):
+        if a is not None and b is not None and b - a < CROWDED_PITCH * step:
+            found.update(j for j in (i, i + 1) if line[j].ch != "<")
+    return sorted(found) if len(found) <= MAX_CROWDED else []
 
 
 def _filler_runs(line: list[Glyph]) -> list[tuple[int, int]]:
@@ -82,16 +119,19 @@ def line_variants(line: list[Glyph], length: int) -> list[tuple[list[Glyph], tup
                 edits.append((at + shift, "", "<"))
             out.append((fixed, tuple(edits)))
     else:
-        # which '<' of a run goes does not matter; a run keeps at least MIN_RUN fillers
-        slots = [start for start, end in runs for _ in range(min(end - start - MIN_RUN, -diff))]
-        for combo in set(itertools.combinations(slots, -diff)):
+        # which '<' of a run goes does not matter; a run keeps at least MIN_RUN fillers. Crowded glyphs come
+        # first, so that the variants dropping them survive the cap.
+        extra = crowded(line)
+        slots = extra + [start for start, end in runs for _ in range(min(end - start - MIN_RUN, -diff))]
+        combos = sorted(set(itertools.combinations(slots, -diff)), key=lambda c: not set(c) & set(extra))
+        for combo in combos:
             fixed = list(line)
             edits = []
             done: list[int] = []
             for at in sorted(combo):
                 idx = at - sum(1 for prev in done if prev < at)
+                edits.append((idx, fixed[idx].ch, ""))
                 del fixed[idx]
-                edits.append((idx, "<", ""))
                 done.append(at)
             out.append((fixed, tuple(edits)))
     unique: dict[str, tuple[list[Glyph], tuple[Edit, ...]]] = {}

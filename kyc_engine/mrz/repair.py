@@ -25,7 +25,7 @@ from datetime import date
 
 from .countries import COUNTRY_CODES
 from .formats import Layout, MrzFormat, Span, detect_format
-from .lengths import split_merged, window_variants, windows
+from .lengths import centres, pitch, split_merged, window_variants, windows
 from .names import DOUBTFUL_FIX, clean_name
 from .ocrline import ALNUM_CONFUSABLES, DIGIT_TO_LETTERS, LETTER_TO_DIGIT, Glyph, OcrLine, normalise
 from .parse import MrzResult, Repair, assemble, empty_result, td1_long_number
@@ -155,20 +155,17 @@ def _spacing_doubt(grid: list[list[Glyph]], layout: Layout, warnings: list[str])
     pitches apart have lost one between them. A lost letter leaves the line one short, which the length fix
     pads with a filler at the end, and no check digit covers the name. An example is ELIZABETH read as
     ELIZABEH. The pitch is the median step between neighbouring glyphs of the line; glyphs without a box are
-    skipped, such as fillers inserted by the length fix."""
+    skipped, such as fillers inserted by the length fix (:func:`~.lengths.pitch`)."""
     span = layout.name_field.span
     line = grid[span.line]
-    centres = [None if g.x is None else (g.x[0] + g.x[1]) / 2 for g in line]
-    steps = sorted(b - a for a, b in itertools.pairwise(centres) if a is not None and b is not None and b > a)
-    if len(steps) < len(line) // 2:
+    step = pitch(line)
+    if step is None:
         return 1.0  # too few boxes to know the pitch
-    pitch = steps[len(steps) // 2]
+    xs = centres(line)
     for pos in range(span.start, _name_end(grid, span) - 1):
-        a, b = centres[pos], centres[pos + 1]
-        if a is not None and b is not None and b - a > GAP_PITCHES * pitch:
-            warnings.append(
-                f"name: a gap of {(b - a) / pitch:.1f} character pitches after position {pos + 1}"
-            )
+        a, b = xs[pos], xs[pos + 1]
+        if a is not None and b is not None and b - a > GAP_PITCHES * step:
+            warnings.append(f"name: a gap of {(b - a) / step:.1f} character pitches after position {pos + 1}")
             return GAP_DOUBT
     return 1.0
 

@@ -264,3 +264,46 @@ def test_a_letter_lost_inside_the_name_makes_the_name_uncertain() -> None:
     assert even.valid and even.name_confidence >= 0.8
     whole = _decode(_boxed(TD3[0]), _boxed(TD3[1]))
     assert whole.valid and whole.name_confidence >= 0.8 and whole.fields["given_names"] == "ANNA MARIA"
+
+
+def _with_extra(text: str, at: int, ch: str, pitch: int = 20, crowded: bool = True) -> OcrLine:
+    """``text`` read with one glyph ``ch`` added before index ``at``. ``crowded``: its box sits 0.3 pitch
+    before the next glyph's, as when OCR reads one printed character as two; else the line is evenly spaced,
+    as if the character had really been printed."""
+    boxes = []
+    for i in range(len(text)):
+        x = i * pitch + (pitch if not crowded and i >= at else 0)
+        boxes.append((x + 3, x + pitch - 3))
+    x = at * pitch - (round(0.3 * pitch) if crowded else 0)
+    boxes.insert(at, (x + 3, x + pitch - 3))
+    read = text[:at] + ch + text[at:]
+    return OcrLine(read, tuple(0.97 for _ in read), tuple(() for _ in read), tuple(boxes))
+
+
+def test_a_glyph_ocr_added_inside_the_data_is_dropped_when_its_box_is_crowded() -> None:
+    # one printed 8 read as "A8" inside the document number: the line is one too long, and only dropping
+    # the A (not a filler, not the 8) lets the check digits agree; the boxes say the A and the 8 share a place
+    r = _decode(_boxed(TD3[0]), _with_extra(TD3[1], 3, "A"))
+    assert r.valid and r.lines == TD3
+    assert [(x.line, x.pos, x.from_char, x.to_char, x.kind) for x in r.repairs] == [(1, 3, "A", "", "length")]
+
+
+def test_a_crowded_pair_the_check_digit_cannot_separate_is_not_guessed() -> None:
+    # "S8" for 8: dropping the S or the 8 both pass, since S (28) and 8 differ by 20 in ICAO values
+    r = _decode(_boxed(TD3[0]), _with_extra(TD3[1], 3, "S"))
+    assert not r.valid
+
+
+def test_a_data_glyph_is_never_dropped_without_box_evidence() -> None:
+    # the same text evenly spaced: the S may have been printed, so only fillers are dropped and the
+    # shifted document number fails its check digit
+    r = _decode(_boxed(TD3[0]), _with_extra(TD3[1], 3, "A", crowded=False))
+    assert not r.valid and r.checks["document_number"] == "invalid"
+
+
+def test_a_crowded_glyph_in_unprotected_data_is_not_guessed() -> None:
+    # a visa's optional data has no check digit: dropping the added S or its neighbour B both pass every
+    # check and give different optional data, so the reading is not reported valid
+    at = MRVA[1].index("B<<")
+    r = _decode(_boxed(MRVA[0]), _with_extra(MRVA[1], at, "S"))
+    assert not r.valid
