@@ -276,6 +276,9 @@ class FaceStage:
                 "mirror_averaged_b": emb_b.mirror_averaged,
                 "sharpness_b": round(sharpness_b, 2),
             }
+            if comparison.decision == "no_match" and selections["a"].others:
+                # the face compared is the largest and most central one, not necessarily the applicant's
+                detail["other_faces_a"] = selections["a"].others
             if comparison.decision == "no_match" and self.portrait.doubtful(sharpness_b, comparison.distance):
                 # a blurred portrait that is not far off cannot prove another person: a person looks
                 detail.update(low_quality_portrait=True, sharpness_min=self.portrait.sharpness_min,

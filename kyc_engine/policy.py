@@ -65,6 +65,9 @@ class FacePolicy(BaseModel):
     #: outcome of ``face.mismatch`` against a blurred document portrait at a distance still within the
     #: calibrated low-quality band (the face stage marks it ``low_quality_portrait``).
     mismatch_on_low_quality_portrait: Outcome = "rejected"
+    #: outcome of ``face.mismatch`` when the selfie held other faces of comparable size (the face stage
+    #: marks it ``other_faces_a``): the face compared may be a bystander's, not the applicant's.
+    mismatch_with_other_selfie_faces: Outcome = "rejected"
 
 
 class SoftCodes(BaseModel):
@@ -101,6 +104,8 @@ class Policy(BaseModel):
             return self.faces.mismatch_on_poor_document
         if reason.code == ReasonCode.FACE_MISMATCH and reason.detail.get("low_quality_portrait"):
             return self.faces.mismatch_on_low_quality_portrait
+        if reason.code == ReasonCode.FACE_MISMATCH and reason.detail.get("other_faces_a"):
+            return self.faces.mismatch_with_other_selfie_faces
         if reason.code == ReasonCode.MRZ_CHECK_DIGIT and reason.detail.get("clear_reading"):
             return "rejected" if self.mrz.reject_clear_check_digit_failure else self.outcomes[reason.code]
         return self.outcomes[reason.code]

@@ -73,13 +73,14 @@ class FacesMissingError(RuntimeError):
 
 
 def _doc_faces(faces_dir: Path) -> tuple[list[Path], dict[str, list[Path]]]:
-    """(portrait pool, selfie sources): identities with >= 2 selfie-grade photos, all their files."""
+    """(portrait pool, selfie sources): identities with >= 2 selfie-grade photos; the pool holds their
+    photos fit to be printed as a document portrait (:func:`samples.render.id_photo_grade`)."""
     sources = {k: v for k, v in selfie_sources(faces_dir).items() if len(v) >= 2}
     if len(sources) < 4:
         raise FacesMissingError(
             f"cases need real face photos: {faces_dir} is absent or has too few usable identities "
             "(expected ../shared/faces beside the checkout, or pass --faces DIR)")
-    pool = [p for p in render.face_files(faces_dir) if p.parent.name in sources]
+    pool = [p for p in render.face_files(faces_dir) if p.parent.name in sources and render.id_photo_grade(p)]
     return pool, sources
 
 

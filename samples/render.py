@@ -91,19 +91,39 @@ def _cascade() -> cv2.CascadeClassifier | None:
 
 
 @lru_cache(maxsize=256)
-def _face_crop_box(path: str) -> tuple[int, int, int, int, int, int]:
-    """(x, y, w, h) of a 3:4 head-and-shoulders crop around the largest face, plus image size."""
+def _frontal_face(path: str) -> tuple[tuple[float, float, float, float] | None, int, int]:
+    """(x, y, w, h) of the largest frontal face the Haar cascade finds (None: none), plus image size."""
     img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
     ih, iw = img.shape[:2]
-    face = None
     cascade = _cascade()
-    if cascade is not None:
-        k = min(1.0, 360 / max(iw, ih))  # detect on a small copy: 4-5x faster, same boxes
-        small = cv2.resize(img, (int(iw * k), int(ih * k)), interpolation=cv2.INTER_AREA) if k < 1 else img
-        side = max(int(min(small.shape[:2]) / 12), 20)
-        found = cascade.detectMultiScale(small, 1.15, 5, minSize=(side, side))
-        if len(found):
-            face = max(found, key=lambda b: b[2] * b[3]) / k
+    if cascade is None:
+        return None, iw, ih
+    k = min(1.0, 360 / max(iw, ih))  # detect on a small copy: 4-5x faster, same boxes
+    small = cv2.resize(img, (int(iw * k), int(ih * k)), interpolation=cv2.INTER_AREA) if k < 1 else img
+    side = max(int(min(small.shape[:2]) / 12), 20)
+    found = cascade.detectMultiScale(small, 1.15, 5, minSize=(side, side))
+    if not len(found):
+        return None, iw, ih
+    x, y, w, h = (float(v) / k for v in max(found, key=lambda b: b[2] * b[3]))
+    return (x, y, w, h), iw, ih
+
+
+#: Photos with a shorter side below this are tight face crops (the 112x112 ones): the face fills them.
+TIGHT_CROP_PX = 200
+
+
+def id_photo_grade(path: Path) -> bool:
+    """Whether ``path`` can be printed as a document portrait: a frontal face was found, or the photo is a
+    tight face crop. ICAO 9303 portraits are frontal head-and-shoulders pictures; a profile or a scene with
+    a small face (where the crop falls back to the middle of the picture) never is one."""
+    face, iw, ih = _frontal_face(str(path))
+    return face is not None or min(iw, ih) < TIGHT_CROP_PX
+
+
+@lru_cache(maxsize=256)
+def _face_crop_box(path: str) -> tuple[int, int, int, int, int, int]:
+    """(x, y, w, h) of a 3:4 head-and-shoulders crop around the largest face, plus image size."""
+    face, iw, ih = _frontal_face(path)
     if face is None:  # tight crops (the 112x112 ones) or no detection: the face fills the middle
         fx, fy, fw, fh = iw * 0.2, ih * 0.15, iw * 0.6, ih * 0.6
     else:

@@ -65,3 +65,19 @@ def test_mismatch_detail_carries_the_portrait_evidence(shared_faces: Path, share
         expected = stage.portrait.doubtful(report.sharpness_b, report.comparison.distance)
         assert bool(mismatch.detail.get("low_quality_portrait")) is expected
     assert report.sharpness_b < stage.portrait.sharpness_min  # the blurred copy is below the limit
+
+
+def test_mismatch_detail_counts_other_faces_in_the_selfie(shared_faces: Path, shared_models: Path) -> None:
+    """Two people side by side in the selfie, a third on the document: the mismatch says the selfie held
+    another face of comparable size (the policy then asks for a selfie alone); one person alone: it does not."""
+    settings = Settings(model_dir=shared_models)
+    stage = FaceStage.from_registry(ModelRegistry.load(settings.manifest_path, settings.model_dir, ("faces",)))
+    left = photo(shared_faces, "serena_williams/serena_williams_01.jpg")
+    right = cv2.resize(photo(shared_faces, "elon_musk/elon_musk_01.jpg"), (left.shape[1], left.shape[0]))
+    document = photo(shared_faces, "will_smith/will_smith_01.jpg")
+    pair = stage.compare(cv2.hconcat([left, right]), document)
+    alone = stage.compare(left, document)
+    for report, others in ((pair, 1), (alone, None)):
+        mismatch = next(r for r in report.reasons if str(r.code) == "face.mismatch")
+        assert mismatch.detail.get("other_faces_a") == others
+    assert "face.multiple" in {str(r.code) for r in pair.reasons}

@@ -85,3 +85,10 @@ def test_face_mismatch_against_a_blurred_portrait_goes_to_review() -> None:
     assert decide(
         ReasonCode.FACE_MISMATCH, ReasonCode.REGISTRATION_NAME_MISMATCH, low_quality_portrait=True
     ) == ("rejected")
+
+
+def test_face_mismatch_with_other_faces_in_the_selfie_asks_for_a_selfie_alone() -> None:
+    """The face compared may be a bystander's: retry (never verified); other findings still decide."""
+    assert decide(ReasonCode.FACE_MISMATCH, ReasonCode.FACE_MULTIPLE, other_faces_a=1) == "retry"
+    assert decide(ReasonCode.FACE_MISMATCH, other_faces_a=0) == "rejected"
+    assert decide(ReasonCode.FACE_MISMATCH, ReasonCode.REGISTRATION_NAME_MISMATCH, other_faces_a=1) == "rejected"
