@@ -72,7 +72,11 @@ def decode_mrz(hypotheses: Sequence[Sequence[OcrLine]], *, today: date) -> MrzRe
         for length, window in windows(lines):
             for variant, edits in window_variants(window, length):
                 repairs = [Repair(i, pos, old, new, "length") for i, (pos, old, new) in edits]
-                scored.append(_decode_window(variant, repairs, today))
+                # a variant that dropped a data glyph (lengths.crowded) gets no check-digit repair on top:
+                # its check digits agree as read or it fails (fewer chances to pass by luck, and the
+                # search on a shifted line, where every field fails, costs tens of milliseconds)
+                dropped_data = any(old not in ("", "<") for _, (_, old, _) in edits)
+                scored.append(_decode_window(variant, repairs, today, check_repair=not dropped_data))
     if not scored:
         return empty_result(seen, "no lines with an MRZ geometry (2x44, 2x36 or 3x30)")
     return _choose(scored)
@@ -93,7 +97,9 @@ def _choose(scored: list[tuple[MrzResult, float]]) -> MrzResult:
     return best
 
 
-def _decode_window(lines: list[list[Glyph]], repairs: list[Repair], today: date) -> tuple[MrzResult, float]:
+def _decode_window(
+    lines: list[list[Glyph]], repairs: list[Repair], today: date, *, check_repair: bool = True
+) -> tuple[MrzResult, float]:
     grid = [[Glyph(g.ch, g.conf, g.alts, g.x) for g in line] for line in lines]
     confs = [g.conf for line in grid for g in line if g.conf is not None]
     mean_conf = sum(confs) / len(confs) if confs else 1.0
@@ -114,7 +120,7 @@ def _decode_window(lines: list[list[Glyph]], repairs: list[Repair], today: date)
     positions = {p for r in relations for p in (*r.data, r.digit)}
     if composite is not None:
         positions |= {*composite.data, composite.digit}
-    options, unseen = _options(grid, text, layout, positions)
+    options, unseen = _options(grid, text, layout, positions) if check_repair else ({}, {})
     outcome = search(text, options, relations, composite, unseen)
     for pos, ch in outcome.changes:
         _set(grid, repairs, pos, ch, "check")
