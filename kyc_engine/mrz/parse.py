@@ -34,7 +34,8 @@ _MRZ_LINE = re.compile(r"[A-Z0-9<]*")
 class Repair:
     """One character changed by the reader: ``line`` and ``pos`` are 0-based in the reported lines.
 
-    ``from_char`` or ``to_char`` is empty for a filler deleted or inserted to fix a line's length;
+    ``to_char`` is empty for a glyph deleted to fix a line's length (a filler, or a data glyph OCR read in
+    the place of another, :func:`~.lengths.crowded`), ``from_char`` for a filler inserted;
     ``kind`` says why: ``alphabet`` (wrong character class), ``check`` (chosen by check digits),
     ``name`` (filler lookalike in the name) or ``length``.
     """

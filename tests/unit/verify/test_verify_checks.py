@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from kyc_engine.checks import age_on, compare_registration, document_checks
-from kyc_engine.mrz.parse import parse_mrz
+from kyc_engine.mrz.parse import Repair, parse_mrz
 from kyc_engine.policy import PolicyLimits
 from kyc_engine.registration.idnumbers import iin_check_digit
 from kyc_engine.registration.model import parse_registration
@@ -152,3 +153,7 @@ def test_a_single_altered_digit_on_a_clear_photo_is_a_clear_failure() -> None:
                         today=date(2010, 1, 1))  # fmt: skip
     two = MrzReport(result=garbled, reasons=(), quality={}, document={}, timings_ms={}, elapsed_ms=0.0)
     assert clear_check_digit_failure(two) is False  # two fields failing: more likely a misreading
+    # the same single failure where the reader had dropped a glyph OCR added: not a line read whole
+    dropped = replace(result, repairs=(Repair(1, 3, "S", "", "length"),))
+    cut = MrzReport(result=dropped, reasons=(), quality={}, document={}, timings_ms={}, elapsed_ms=0.0)
+    assert clear_check_digit_failure(cut) is False
