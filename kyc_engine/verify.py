@@ -110,7 +110,7 @@ def clear_check_digit_failure(report: MrzReport) -> bool:
         return False
     if any(str(r.code).startswith("quality.") for r in report.reasons):
         return False
-    if any(r.kind == "length" and r.from_char not in ("", "<") for r in result.repairs):
+    if any(r.drops_data for r in result.repairs):
         return False  # OCR saw a glyph too many that was taken out (mrz.lengths.crowded): not read whole
     failed = [k for k, v in result.checks.items() if v == "invalid"]
     other_doubts = [w for w in result.warnings if not w.startswith(_NOT_DOUBTS)]

@@ -34,7 +34,7 @@ def selfie_sources(faces_dir: Path) -> dict[str, list[Path]]:
     out: dict[str, list[Path]] = {}
     for path in render.face_files(faces_dir):
         _, _, cw, _, iw, ih = render._face_crop_box(str(path))  # same crop as document portraits
-        if min(iw, ih) >= 200 and cw >= MIN_CROP_PX:
+        if min(iw, ih) >= render.TIGHT_CROP_PX and cw >= MIN_CROP_PX:
             out.setdefault(path.parent.name, []).append(path)
     return out
 

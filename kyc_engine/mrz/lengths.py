@@ -61,13 +61,12 @@ def centres(line: list[Glyph]) -> list[float | None]:
     return [None if g.x is None else (g.x[0] + g.x[1]) / 2 for g in line]
 
 
-def pitch(line: list[Glyph]) -> float | None:
-    """The line's character pitch in pixels: the median step between the centres of neighbouring glyphs
-    with boxes; None when fewer than half the steps are known (a filler inserted by a length fix has no box)."""
-    steps = sorted(
-        b - a for a, b in itertools.pairwise(centres(line)) if a is not None and b is not None and b > a
-    )
-    if not steps or len(steps) < len(line) // 2:
+def pitch(xs: list[float | None]) -> float | None:
+    """The character pitch in pixels of a line whose glyph centres are ``xs`` (:func:`centres`): the median
+    step between neighbouring glyphs with boxes; None when fewer than half the steps are known (a filler
+    inserted by a length fix has no box)."""
+    steps = sorted(b - a for a, b in itertools.pairwise(xs) if a is not None and b is not None and b > a)
+    if not steps or len(steps) < len(xs) // 2:
         return None
     return steps[len(steps) // 2]
 
@@ -76,11 +75,12 @@ def crowded(line: list[Glyph]) -> list[int]:
     """Positions of data glyphs (not ``<``) whose box centre lies within :data:`CROWDED_PITCH` pitches of a
     neighbour's: one of the two is a glyph OCR added. Empty when the pitch is unknown or the line has more
     than :data:`MAX_CROWDED` such glyphs."""
-    step = pitch(line)
+    xs = centres(line)
+    step = pitch(xs)
     if step is None:
         return []
     found: set[int] = set()
-    for i, (a, b) in enumerate(itertools.pairwise(centres(line))):
+    for i, (a, b) in enumerate(itertools.pairwise(xs)):
         if a is not None and b is not None and b - a < CROWDED_PITCH * step:
             found.update(j for j in (i, i + 1) if line[j].ch != "<")
     return sorted(found) if len(found) <= MAX_CROWDED else []
@@ -123,7 +123,9 @@ def line_variants(line: list[Glyph], length: int) -> list[tuple[list[Glyph], tup
         # first, so that the variants dropping them survive the cap.
         extra = crowded(line)
         slots = extra + [start for start, end in runs for _ in range(min(end - start - MIN_RUN, -diff))]
-        combos = sorted(set(itertools.combinations(slots, -diff)), key=lambda c: not set(c) & set(extra))
+        combos = sorted(
+            set(itertools.combinations(slots, -diff)), key=lambda c: not set(c).intersection(extra)
+        )
         for combo in combos:
             fixed = list(line)
             edits = []

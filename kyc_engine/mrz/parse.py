@@ -46,6 +46,11 @@ class Repair:
     to_char: str
     kind: Literal["alphabet", "check", "name", "length"] = "check"
 
+    @property
+    def drops_data(self) -> bool:
+        """A data glyph (not a filler) deleted to fix a line's length: OCR read a glyph too many."""
+        return self.kind == "length" and self.from_char not in ("", "<")
+
     def to_dict(self) -> dict[str, Any]:
         return {"line": self.line, "pos": self.pos, "from": self.from_char, "to": self.to_char}
 

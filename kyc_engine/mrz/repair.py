@@ -75,8 +75,8 @@ def decode_mrz(hypotheses: Sequence[Sequence[OcrLine]], *, today: date) -> MrzRe
                 # a variant that dropped a data glyph (lengths.crowded) gets no check-digit repair on top:
                 # its check digits agree as read or it fails (fewer chances to pass by luck, and the
                 # search on a shifted line, where every field fails, costs tens of milliseconds)
-                dropped_data = any(old not in ("", "<") for _, (_, old, _) in edits)
-                scored.append(_decode_window(variant, repairs, today, check_repair=not dropped_data))
+                check_repair = not any(r.drops_data for r in repairs)
+                scored.append(_decode_window(variant, repairs, today, check_repair=check_repair))
     if not scored:
         return empty_result(seen, "no lines with an MRZ geometry (2x44, 2x36 or 3x30)")
     return _choose(scored)
@@ -164,10 +164,10 @@ def _spacing_doubt(grid: list[list[Glyph]], layout: Layout, warnings: list[str])
     skipped, such as fillers inserted by the length fix (:func:`~.lengths.pitch`)."""
     span = layout.name_field.span
     line = grid[span.line]
-    step = pitch(line)
+    xs = centres(line)
+    step = pitch(xs)
     if step is None:
         return 1.0  # too few boxes to know the pitch
-    xs = centres(line)
     for pos in range(span.start, _name_end(grid, span) - 1):
         a, b = xs[pos], xs[pos + 1]
         if a is not None and b is not None and b - a > GAP_PITCHES * step:
