@@ -96,11 +96,9 @@ def _error(kind: str, loc: tuple[str | int, ...], msg: str) -> dict[str, Any]:
 
 
 def _raise(errors: list[dict[str, Any]]) -> NoReturn:
-    first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    raise InputError(
-        f"invalid registration: {where}: {first['msg']}", code=INPUT_CODE, detail={"errors": errors}
-    )
+    """One error for every problem found, each named in the message: the applicant fixes them all at once."""
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in errors]
+    raise InputError(f"invalid registration: {'; '.join(parts)}", code=INPUT_CODE, detail={"errors": errors})
 
 
 def parse_registration(data: bytes | str | dict[str, Any], *, today: date | None = None) -> Registration:

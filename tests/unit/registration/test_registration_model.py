@@ -99,6 +99,14 @@ def test_error_message_names_the_field() -> None:
     assert info.value.to_dict()["message"].startswith("invalid registration: sex:")
 
 
+def test_error_message_names_every_invalid_field() -> None:
+    with pytest.raises(InputError) as info:
+        parse_registration({"full_name": "", "birth_date": "2026-02-30", "country": "QQQ"}, today=TODAY)
+    message = info.value.to_dict()["message"]
+    assert all(f"{field}:" in message for field in ("full_name", "birth_date", "country")), message
+    assert len(info.value.to_dict()["detail"]["errors"]) == 3
+
+
 def test_overlong_name_is_rejected() -> None:
     errors = errors_of({**GOOD, "full_name": "A" * 201})
     assert errors[0]["loc"] == ["full_name"] and errors[0]["type"] == "string_too_long"
