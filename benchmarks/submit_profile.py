@@ -45,6 +45,13 @@ def user_sys_s(pids: list[int]) -> tuple[float, float]:
     return sum(int(f[11]) for f in fields) / TICK, sum(int(f[12]) for f in fields) / TICK
 
 
+def loop_thread_s(pid: int) -> float:
+    """CPU seconds of ``pid``'s main thread: the API's event loop (the other threads are the pool that
+    writes blobs and the database driver's)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
 def context_switches(pids: list[int]) -> int:
     """Voluntary + involuntary switches of every thread of ``pids``."""
     total = 0
@@ -95,6 +102,7 @@ def main() -> None:
     ap.add_argument("--api-processes", type=int, default=1, help="`kyc serve --processes` (CPU summed over all)")
     ap.add_argument("--neighbours", choices=sorted(NEIGHBOURS), help="2 busy idle-class processes (see NEIGHBOURS)")
     ap.add_argument("--py-spy", metavar="FILE", help="record the API with py-spy (raw format) into FILE")
+    ap.add_argument("--gil", action="store_true", help="with --py-spy: only samples that hold the GIL")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kyc-submit-profile-") as tmpdir:
@@ -126,16 +134,19 @@ def main() -> None:
                         "-r",
                         "200",
                         "--nonblocking",
+                        *(["--gil"] if args.gil else []),
                     ]
                 )
                 time.sleep(1)
             user0, sys0 = user_sys_s(pids)
             each0 = [sum(user_sys_s([p])) for p in pids]
             switches0, pg0 = context_switches(pids), cpu_of_command("postgres")
+            loop0 = loop_thread_s(pid)
             run = submit_all_raw(stack, cases, args.count, args.clients)
             user1, sys1 = user_sys_s(pids)
             each = [sum(user_sys_s([p])) - c for p, c in zip(pids, each0, strict=True)]
             switches1, pg1 = context_switches(pids), cpu_of_command("postgres")
+            loop_busy = (loop_thread_s(pid) - loop0) / run["submit_s"]
             if spy is not None:
                 spy.send_signal(2)
                 spy.wait()
@@ -151,7 +162,8 @@ def main() -> None:
         f"{accepted}/{n} accepted, {n / run['submit_s']:.0f}/s; submit ms p50 {pct(lat, 50):.1f} / "
         f"p95 {pct(lat, 95):.1f}; API CPU ms/submission user {(user1 - user0) / n * 1000:.2f} + "
         f"system {(sys1 - sys0) / n * 1000:.2f}; context switches/submission {(switches1 - switches0) / n:.1f}; "
-        f"PostgreSQL CPU ms/submission {(pg1 - pg0) / n * 1000:.2f} ({args.clients} clients, "
+        f"PostgreSQL CPU ms/submission {(pg1 - pg0) / n * 1000:.2f}; event loop thread on CPU "
+        f"{loop_busy:.0%} of the run ({args.clients} clients, "
         f"{args.workers} workers, {args.api_processes} API processes"
         + (f", 2 idle-class {args.neighbours} neighbours" if args.neighbours else "")
         + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each[1:])}" if len(each) > 1 else "")
