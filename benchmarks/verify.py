@@ -390,7 +390,7 @@ def calibrate_portrait(cases: list[dict[str, Any]], folder: Path, sharpness_min:
         f"{sum(r['sharpness'] < sharpness_min for r in over)} with portrait sharpness < {sharpness_min}: "
         + ", ".join(f"d {r['d']:.3f} / sharpness {r['sharpness']:.1f}" for r in over),
         f"cross-case impostor pairs with a blurred portrait: {impostors.size}, min distance {impostors.min():.3f}, "
-        f"{100 * far:g} % quantile {np.quantile(impostors, far):.3f}",
+        f"{100 * far:g} % quantile {np.quantile(impostors, far):.4f}",
         f"portrait_sharpness_min = {sharpness_min}, portrait_review_max_distance = {limit:.2f}",
     ]
     return "\n".join(lines)
