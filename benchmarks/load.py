@@ -392,6 +392,16 @@ def sequential(cases: list[dict[str, Any]], count: int, tmp: Path, client: str =
         stack.close()
 
 
+def single_client_line(seq: dict[str, float] | None, count: int) -> str:
+    """The one-client line of the report; ``seq`` is None when ``--sequential 0`` skipped that run."""
+    if seq is None:
+        return "One client, one API process, no worker: not run (`--sequential 0`)."
+    return (
+        f"One client, one API process, no worker ({count} sequential submissions): submit ms p50 {seq['p50']:.0f} "
+        f"/ p95 {seq['p95']:.0f}, API CPU {seq['cpu_ms']:.1f} ms per submission."
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=300)
@@ -414,7 +424,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10, help="distinct generated cases, cycled")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=2400, help="seconds to wait for completion per run")
-    ap.add_argument("--sequential", type=int, default=50, help="one-client submissions (no worker) first")
+    ap.add_argument("--sequential", type=int, default=50, help="one-client submissions (no worker) first (0: skip)")
     ap.add_argument(
         "--open-rate", type=float, default=10, help="then an open-loop run at this rate (0: skip)"
     )
@@ -427,7 +437,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         cases = make_cases(tmp, args.cases, args.seed)
         load = os.getloadavg()[0]
-        seq = sequential(cases, args.sequential, tmp, args.client)
+        seq = sequential(cases, args.sequential, tmp, args.client) if args.sequential > 0 else None
         print(json.dumps({"sequential": seq}))
         results = []
         apis = [int(x) for x in args.api_processes.split(",")]
@@ -474,7 +484,7 @@ refused (422) submissions warmed the API processes (authentication, parsing, dat
 counted. Lost = submitted but not completed/failed at the end; duplicated = a second completion record, a
 second row for an idempotency key or a repeated id.
 
-One client, one API process, no worker ({args.sequential} sequential submissions): submit ms p50 {seq["p50"]:.0f} / p95 {seq["p95"]:.0f}, API CPU {seq["cpu_ms"]:.1f} ms per submission.
+{single_client_line(seq, args.sequential)}
 
 | arrivals | API processes | workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | accepted / s | API CPU ms / submission | load generator CPU ms / submission | first submit → last completion s | verifications/min | decisions |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
