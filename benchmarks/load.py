@@ -31,6 +31,7 @@ import cv2
 import httpx
 import psycopg
 from cryptography.fernet import Fernet
+from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.common import (
     PG,
@@ -43,6 +44,7 @@ from benchmarks.common import (
     wait_for_workers,
     write_section,
 )
+from kyc_engine.service.app import BLOB_WRITERS
 
 REPO = Path(__file__).resolve().parents[1]
 FACES = REPO.parent / "shared" / "faces"
@@ -298,6 +300,31 @@ def submit_all_raw(
     return {**out, "submit_s": submit_s}
 
 
+STEPS = ("read", "check", "store", "commit")
+
+
+def step_means(url: str) -> dict[str, float]:
+    """Mean API submit time per step (ms) of the accepted submissions, from the service's own /metrics
+    (``kyc_submit_step_latency_ms``: sum / count; kyc_engine.service.submit_steps)."""
+    text = httpx.get(f"{url}/metrics", timeout=30).text
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "kyc_submit_step_latency_ms":
+            continue
+        for sample in family.samples:
+            step = sample.labels["step"]
+            if sample.name.endswith("_sum"):
+                sums[step] = sample.value
+            elif sample.name.endswith("_count"):
+                counts[step] = sample.value
+    return {step: sums[step] / counts[step] for step in STEPS if counts.get(step)}
+
+
+def step_cell(steps: dict[str, float]) -> str:
+    return " / ".join(f"{steps[k]:.1f}" if k in steps else "–" for k in STEPS)
+
+
 def run(
     workers: int,
     cases: list[dict[str, Any]],
@@ -322,6 +349,7 @@ def run(
         sub = submit(stack, cases, count, clients, rate)
         server_cpu_ms = (stack.server_cpu_s() - cpu_before) / count * 1000
         client_cpu_ms = (sum(os.times()[:2]) - own_before) / count * 1000
+        steps = step_means(stack.url)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             open_ = stack.sql("SELECT count(*) FROM verifications WHERE status IN ('queued', 'processing')")[
@@ -367,6 +395,7 @@ def run(
             "span_s": span_s,
             "by_status": by_status,
             "decisions": decisions,
+            "steps": steps,
         }
     finally:
         stack.close()
@@ -458,7 +487,8 @@ def main() -> None:
         f"| {r['arrivals']} | {r['api_processes']} | {r['workers']} | {r['submitted']} | {r['done']} | {r['lost']} "
         f"| {r['duplicated']} | {r['5xx']} | {r['p50']:.0f} / {r['p95']:.0f} / {r['max']:.0f} "
         f"| {r['submitted'] / r['submit_s']:.0f} | {r['server_cpu_ms']:.1f} | {r['client_cpu_ms']:.2f} | {r['span_s']:.0f} "
-        f"| {r['per_min']:.1f} | {', '.join(f'{k} {v}' for k, v in sorted(r['decisions'].items()))} |"
+        f"| {r['per_min']:.1f} | {step_cell(r['steps'])} "
+        f"| {', '.join(f'{k} {v}' for k, v in sorted(r['decisions'].items()))} |"
         for r in results
     )
     closed = [r for r in results if r["arrivals"] == "closed loop"]
@@ -482,12 +512,16 @@ own Idempotency-Key, from {args.clients} concurrent clients. Load generator (`--
 its own CPU per submission is a column. Before each run the workers had loaded their engines and {args.warmup}
 refused (422) submissions warmed the API processes (authentication, parsing, database pool); those are not
 counted. Lost = submitted but not completed/failed at the end; duplicated = a second completion record, a
-second row for an idempotency key or a repeated id.
+second row for an idempotency key or a repeated id. API step means come from the service's own
+`/metrics` (`kyc_submit_step_latency_ms`): *read* = receiving and splitting the multipart body, *check* =
+idempotency lookup and the field, image and registration checks, *store* = waiting for one of the
+{BLOB_WRITERS} blob-writer threads and writing both images durably, *commit* = inserting the row (the
+enqueue that follows records them).
 
 {single_client_line(seq, args.sequential)}
 
-| arrivals | API processes | workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | accepted / s | API CPU ms / submission | load generator CPU ms / submission | first submit → last completion s | verifications/min | decisions |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| arrivals | API processes | workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | accepted / s | API CPU ms / submission | load generator CPU ms / submission | first submit → last completion s | verifications/min | API step means ms: read / check / store / commit | decisions |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 API submit p95 ≤ 100 ms under {args.clients} closed-loop clients: {verdicts}. With closed-loop clients

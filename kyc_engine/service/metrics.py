@@ -1,6 +1,7 @@
 """Prometheus metrics, computed at scrape time from PostgreSQL and Redis so every worker's work counts
-(no per-process counters to merge): queue depth, verifications by status, decisions, reasons and
-per-stage latency histograms of completed verifications."""
+(no per-process counters to merge): queue depth, verifications by status, decisions, reasons,
+per-stage latency histograms of completed verifications and the API's submit time per step
+(:mod:`kyc_engine.service.submit_steps`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from ..worker.runtime import Runtime
+from .submit_steps import histogram, steps_key
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +27,15 @@ class KycCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         depth = GaugeMetricFamily("kyc_queue_depth", "Jobs waiting in the rq queue")
+        steps = None
         try:
             depth.add_metric([], float(self.rt.queue.count))
+            steps = histogram(self.rt.redis.hgetall(steps_key(self.rt.settings.service.queue_name)))
         except Exception as exc:
             log.warning("metrics: Redis unavailable (%s)", type(exc).__name__)
         yield depth
+        if steps is not None:
+            yield steps
         try:
             yield from self._from_db()
         except Exception as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -93,9 +93,12 @@ class Runtime:
             log.warning("enqueue failed (Redis unavailable); the reconciler will enqueue %s", verification_id)
             return False
 
-    async def enqueue_async(self, redis: AsyncRedis, verification_id: str) -> bool:
+    async def enqueue_async(
+        self, redis: AsyncRedis, verification_id: str, also: Sequence[tuple[str | int | float, ...]] = ()
+    ) -> bool:
         """:meth:`enqueue` awaited on the event loop (the API): rq writes its commands into a pipeline
-        that is never executed, and they are sent through ``redis`` (``redis.asyncio``) instead."""
+        that is never executed, and they are sent through ``redis`` (``redis.asyncio``) instead.
+        ``also``: more Redis commands for the same MULTI/EXEC (the API's submit-step timings)."""
         recorded = self.redis.pipeline()
         try:
             if self.queue.redis_server_version is None:  # rq would ask with a blocking INFO: ask here
@@ -106,7 +109,14 @@ class Runtime:
             async with redis.pipeline(transaction=True) as pipe:  # MULTI/EXEC, as rq's own pipeline
                 for args, options in recorded.command_stack:
                     pipe.execute_command(*args, **options)
-                await pipe.execute()
+                for command in also:
+                    pipe.execute_command(*command)
+                results = await pipe.execute(raise_on_error=False)
+            job_errors = [r for r in results[: len(recorded.command_stack)] if isinstance(r, Exception)]
+            if job_errors:
+                raise job_errors[0]
+            if any(isinstance(r, Exception) for r in results[len(recorded.command_stack) :]):
+                log.warning("submit-step timings not recorded for %s (Redis refused them)", verification_id)
             return True
         except RedisError:
             log.warning("enqueue failed (Redis unavailable); the reconciler will enqueue %s", verification_id)

@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from rq.job import Job
 from sqlalchemy import func, select, update
 
@@ -417,6 +418,31 @@ def test_a_blob_store_that_cannot_write_answers_503_and_commits_nothing(
         assert s.scalar(select(func.count()).select_from(Verification)) == before
     again = deployment.client.post("/v1/verifications", headers=disk, **submission(seed=951))
     assert again.status_code == 202
+
+
+def step_counts(d: Deployment) -> dict[str, float]:
+    """``kyc_submit_step_latency_ms_count`` per step, as /metrics shows it now."""
+    text = d.client.get("/metrics").text
+    return {
+        s.labels["step"]: s.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "kyc_submit_step_latency_ms"
+        for s in family.samples
+        if s.name.endswith("_count")
+    }
+
+
+def test_metrics_show_the_submit_time_of_each_step(deployment: Deployment, acme: dict) -> None:
+    before = step_counts(deployment)
+    headers = {**acme, "Idempotency-Key": "steps-1"}
+    for _ in range(2):  # the replay answers from the row and enqueues nothing: it is not counted
+        assert deployment.client.post("/v1/verifications", headers=headers, **submission(seed=171)).status_code == 202
+    assert deployment.client.post("/v1/verifications", headers=acme, **submission(seed=172)).status_code == 202
+    refused = deployment.client.post("/v1/verifications", headers=acme, **submission(registration="{"))
+    assert refused.status_code == 422
+    after = step_counts(deployment)
+    assert set(after) == {"read", "check", "store", "commit"}
+    assert all(after[step] - before.get(step, 0.0) == 2 for step in after), (before, after)
 
 
 def test_health_ready_metrics_and_openapi(deployment: Deployment) -> None:

@@ -21,6 +21,7 @@ from ..callbacks import check_callback_url
 from ..deps import Caller, CallerDep, RuntimeDep
 from ..errors import ApiError
 from ..schemas import ERRORS, Submitted, VerificationOut, VerificationPage
+from ..submit_steps import StepTimer, record_commands, steps_key
 from ..uploads import boundary_of, parse_multipart, probe_image
 
 router = APIRouter(prefix="/v1", tags=["verifications"])
@@ -149,7 +150,7 @@ def _replay(existing: repo.Submission, request_sha256: str) -> repo.Submission:
 
 
 async def _create(
-    request: Request, rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None
+    request: Request, rt: Runtime, caller: Caller, fields: dict[str, Any], idem: str | None, timer: StepTimer
 ) -> repo.Submission:
     """Validate, store, commit, then enqueue (the row is durable before the job exists).
 
@@ -172,6 +173,7 @@ async def _create(
             probe_image(fields[key], max_bytes=settings.limits.max_upload_bytes,
                         max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
     keys = [key for key in IMAGE_PARTS if key in fields]
+    timer.mark("check")
     # in a thread (not cancellable: it ends with every file published or none left behind); a few at once,
     # since more threads only contend for the GIL
     names = await to_thread.run_sync(
@@ -179,6 +181,7 @@ async def _create(
         limiter=state.blob_writers,
     )  # fmt: skip
     blobs = dict(zip(keys, names, strict=True))
+    timer.mark("store")
     vid = repo.new_id()
     async with transient_pg(state.pg) as conn:  # a connection per statement: none is held over the writes
         inserted = await repo.insert_submission(
@@ -193,7 +196,10 @@ async def _create(
             if existing is None:
                 raise KycError("The verification could not be stored.", code="engine.internal")
             return _replay(existing, request_sha256)
-    await rt.enqueue_async(state.aredis, vid)
+    timer.mark("commit")
+    await rt.enqueue_async(
+        state.aredis, vid, record_commands(steps_key(rt.settings.service.queue_name), timer.ms)
+    )
     return repo.Submission(vid, "queued", request_sha256)
 
 
@@ -216,8 +222,10 @@ async def submit(
     """Validates the uploads (format sniffed from the bytes, size, pixels, truncation) and the registration
     JSON, stores them encrypted, commits the verification and enqueues it. Answers 202 with the id; poll
     `GET /v1/verifications/{id}` or pass `callback_url` for a signed webhook."""
+    timer = StepTimer()
     fields = await _read_form(request, rt)
-    v = await _create(request, rt, caller, fields, idempotency_key)
+    timer.mark("read")
+    v = await _create(request, rt, caller, fields, idempotency_key, timer)
     return Submitted(id=v.id, status=v.status)
 
 
