@@ -25,7 +25,7 @@ from redis import Redis
 from rq import Queue
 
 from benchmarks.common import pct, stop_processes
-from benchmarks.load import Stack, bad_registration, make_cases, submit_all_raw
+from benchmarks.load import STEPS, Stack, bad_registration, make_cases, step_means, submit_all_raw
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -147,6 +147,7 @@ def main() -> None:
             each = [sum(user_sys_s([p])) - c for p, c in zip(pids, each0, strict=True)]
             switches1, pg1 = context_switches(pids), cpu_of_command("postgres")
             loop_busy = (loop_thread_s(pid) - loop0) / run["submit_s"]
+            steps = step_means(stack.url)
             if spy is not None:
                 spy.send_signal(2)
                 spy.wait()
@@ -163,7 +164,9 @@ def main() -> None:
         f"p95 {pct(lat, 95):.1f}; API CPU ms/submission user {(user1 - user0) / n * 1000:.2f} + "
         f"system {(sys1 - sys0) / n * 1000:.2f}; context switches/submission {(switches1 - switches0) / n:.1f}; "
         f"PostgreSQL CPU ms/submission {(pg1 - pg0) / n * 1000:.2f}; event loop thread on CPU "
-        f"{loop_busy:.0%} of the run ({args.clients} clients, "
+        f"{loop_busy:.0%} of the run; step means ms "
+        + " / ".join(f"{k} {steps.get(k, float('nan')):.1f}" for k in STEPS)
+        + f" ({args.clients} clients, "
         f"{args.workers} workers, {args.api_processes} API processes"
         + (f", 2 idle-class {args.neighbours} neighbours" if args.neighbours else "")
         + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each[1:])}" if len(each) > 1 else "")
