@@ -167,8 +167,8 @@ class Stack:
         wait_for_workers(self.env["KYC_SERVICE__QUEUE_NAME"], k, timeout, self.logs)
 
     def server_cpu_s(self) -> float:
-        """User + system CPU seconds used so far by `kyc serve`: the process and, with several API
-        processes, the uvicorn workers it forked."""
+        """User + system CPU seconds used so far by `kyc serve`: the process and its descendants (with
+        several API processes the ones it started; each API process's blob writer processes)."""
 
         def cpu(pid: int) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

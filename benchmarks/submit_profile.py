@@ -34,9 +34,17 @@ def _stat(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
-def api_pids(pid: int) -> list[int]:
-    """``kyc serve``'s process and, with several API processes, the ones it started."""
-    return [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def api_pids(pid: int, processes: int) -> tuple[list[int], list[int]]:
+    """(every process of ``kyc serve``, the API processes among them). With one API process ``pid`` is it and
+    its children are its blob writers; with several, ``pid`` supervises them and the writers are theirs."""
+    if processes == 1:
+        return [pid, *_children(pid)], [pid]
+    apis = _children(pid)
+    return [pid, *apis, *(w for a in apis for w in _children(a))], apis
 
 
 def user_sys_s(pids: list[int]) -> tuple[float, float]:
@@ -99,7 +107,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20, help="closed-loop keep-alive connections")
     ap.add_argument("--workers", type=int, default=0, help="busy `kyc worker` processes beside the API")
     ap.add_argument("--cases", type=int, default=5, help="distinct generated cases, cycled")
-    ap.add_argument("--api-processes", type=int, default=1, help="`kyc serve --processes` (CPU summed over all)")
+    ap.add_argument("--api-processes", type=int, default=1, help="`kyc serve --processes` (CPU summed over all, blob writers included)")
     ap.add_argument("--neighbours", choices=sorted(NEIGHBOURS), help="2 busy idle-class processes (see NEIGHBOURS)")
     ap.add_argument("--py-spy", metavar="FILE", help="record the API with py-spy (raw format) into FILE")
     ap.add_argument("--gil", action="store_true", help="with --py-spy: only samples that hold the GIL")
@@ -117,8 +125,8 @@ def main() -> None:
             if args.neighbours:
                 neighbours = start_neighbours(args.neighbours, 2)
             submit_all_raw(stack, [bad_registration(c) for c in cases], 40, args.clients)  # warm-up, refused
-            pids = api_pids(stack.procs[0].pid)
-            pid = pids[-1]  # the one py-spy records
+            pids, apis = api_pids(stack.procs[0].pid, args.api_processes)
+            pid = apis[-1]  # the one py-spy records
             spy = None
             if args.py_spy:
                 spy = subprocess.Popen(
@@ -139,12 +147,12 @@ def main() -> None:
                 )
                 time.sleep(1)
             user0, sys0 = user_sys_s(pids)
-            each0 = [sum(user_sys_s([p])) for p in pids]
+            each0 = [sum(user_sys_s([p])) for p in apis]
             switches0, pg0 = context_switches(pids), cpu_of_command("postgres")
             loop0 = loop_thread_s(pid)
             run = submit_all_raw(stack, cases, args.count, args.clients)
             user1, sys1 = user_sys_s(pids)
-            each = [sum(user_sys_s([p])) - c for p, c in zip(pids, each0, strict=True)]
+            each = [sum(user_sys_s([p])) - c for p, c in zip(apis, each0, strict=True)]
             switches1, pg1 = context_switches(pids), cpu_of_command("postgres")
             loop_busy = (loop_thread_s(pid) - loop0) / run["submit_s"]
             steps = step_means(stack.url)
@@ -169,7 +177,7 @@ def main() -> None:
         + f" ({args.clients} clients, "
         f"{args.workers} workers, {args.api_processes} API processes"
         + (f", 2 idle-class {args.neighbours} neighbours" if args.neighbours else "")
-        + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each[1:])}" if len(each) > 1 else "")
+        + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each)}" if len(each) > 1 else "")
         + ")"
     )
 

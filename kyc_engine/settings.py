@@ -66,6 +66,17 @@ class ServiceSettings(BaseModel):
         description="`kyc serve` processes sharing the port. One is enough at realistic arrival rates; two "
         "on two cores raise the accepted rate under many concurrent clients (benchmarks/RESULTS.md, service).",
     )
+    blob_writer_processes: int = Field(
+        4,
+        ge=0,
+        description="Processes per API process that write the uploaded images (0: threads of the API; "
+        "processes keep the writes off the API's GIL, see kyc_engine.service.blob_writers).",
+    )
+    blob_writer_slot_mb: int = Field(
+        16,
+        ge=1,
+        description="Shared memory per blob writer, MiB; a larger submission is written in a thread.",
+    )
     retention_days: int = Field(30, description="`kyc purge` erases verifications older than this.")
     rate_limit_per_minute: int = Field(120, description="Requests per API key per minute (0 = no limit).")
     auth_cache_s: float = Field(

@@ -20,6 +20,7 @@ from ..settings import Settings, get_settings
 from ..store.asyncdb import make_async_pool
 from ..worker.runtime import Runtime
 from . import errors
+from .blob_writers import BlobWriterPool
 from .deps import AuthCache
 from .limits import BodyLimit, RateLimiter
 from .metrics import KycCollector
@@ -28,10 +29,25 @@ from .routes import health, verifications
 
 log = logging.getLogger(__name__)
 
-#: Submissions writing their image files at once per API process (each in a thread). When the whole submit
-#: path still ran in threads, capping them at 4 instead of anyio's 40 narrowed the latency tail at the same
-#: accepted rate (a profiling run, not a committed benchmark): more threads only contend for the GIL.
+#: Submissions writing their image files at once per API process when that is done in threads (writer
+#: processes off, or a submission too large for their slots). When the whole submit path still ran in
+#: threads, capping them at 4 instead of anyio's 40 narrowed the latency tail at the same accepted rate (a
+#: profiling run, not a committed benchmark): more threads only contend for the GIL.
 BLOB_WRITERS = 4
+
+
+def _start_blob_pool(settings: Settings) -> BlobWriterPool | None:
+    """The blob writer processes, or None (threads) when configured so or when they cannot start here."""
+    svc = settings.service
+    if svc.blob_writer_processes == 0:
+        return None
+    try:
+        return BlobWriterPool.start(
+            svc, processes=svc.blob_writer_processes, slot_bytes=svc.blob_writer_slot_mb << 20
+        )
+    except (OSError, AttributeError) as exc:  # AttributeError: no os.memfd_create (not Linux)
+        log.warning("blob writer processes unavailable (%s); images are written in threads", exc)
+        return None
 
 
 def _models_status(settings: Settings) -> str:
@@ -60,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.limiter = RateLimiter(app.state.aredis, svc.rate_limit_per_minute, svc.queue_name)
         app.state.auth_cache = AuthCache(svc.auth_cache_s)
         app.state.blob_writers = CapacityLimiter(BLOB_WRITERS)
+        app.state.blob_pool = _start_blob_pool(settings)
         app.state.models_status = _models_status(settings)
         registry = CollectorRegistry()
         registry.register(KycCollector(rt))
@@ -67,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.blob_pool is not None:
+                app.state.blob_pool.close()
             await app.state.pg.close()
             await app.state.aredis.aclose()
             rt.close()

@@ -155,8 +155,8 @@ async def _create(
     """Validate, store, commit, then enqueue (the row is durable before the job exists).
 
     Runs on the event loop: the database and Redis are awaited (:mod:`kyc_engine.store.asyncdb` says
-    why); only the encrypted blob files are written in a thread, since file creation, writes and
-    ``fdatasync`` can block on the file system's journal. A replayed Idempotency-Key is
+    why); only the encrypted blob files are written elsewhere, by a writer process or in a thread, since
+    file creation, writes and ``fdatasync`` can block on the file system's journal. A replayed Idempotency-Key is
     answered before anything is validated or stored."""
     state = request.app.state
     request_sha256, digests = _request_hash(fields)
@@ -174,12 +174,16 @@ async def _create(
                         max_pixels=settings.limits.max_pixels, name=key)  # fmt: skip
     keys = [key for key in IMAGE_PARTS if key in fields]
     timer.mark("check")
-    # in a thread (not cancellable: it ends with every file published or none left behind); a few at once,
-    # since more threads only contend for the GIL
-    names = await to_thread.run_sync(
-        rt.blobs.put_many, caller.tenant_id, [(fields[key], digests[key]) for key in keys],
-        limiter=state.blob_writers,
-    )  # fmt: skip
+    items = [(fields[key], digests[key]) for key in keys]
+    # by a writer process (kyc_engine.service.blob_writers), else in a thread; either way not cancellable:
+    # it ends with every file published or none left behind
+    names: list[str] | None = None
+    if state.blob_pool is not None:
+        names = await state.blob_pool.put_many(caller.tenant_id, items)
+    if names is None:
+        names = await to_thread.run_sync(
+            rt.blobs.put_many, caller.tenant_id, items, limiter=state.blob_writers
+        )
     blobs = dict(zip(keys, names, strict=True))
     timer.mark("store")
     vid = repo.new_id()
