@@ -44,7 +44,7 @@ from benchmarks.common import (
     wait_for_workers,
     write_section,
 )
-from kyc_engine.service.app import BLOB_WRITERS
+from kyc_engine.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parents[1]
 FACES = REPO.parent / "shared" / "faces"
@@ -301,6 +301,7 @@ def submit_all_raw(
 
 
 STEPS = ("read", "check", "store", "commit")
+WRITERS = ServiceSettings().blob_writer_processes  # what the stack runs with (not overridden here)
 
 
 def step_means(url: str) -> dict[str, float]:
@@ -514,8 +515,8 @@ refused (422) submissions warmed the API processes (authentication, parsing, dat
 counted. Lost = submitted but not completed/failed at the end; duplicated = a second completion record, a
 second row for an idempotency key or a repeated id. API step means come from the service's own
 `/metrics` (`kyc_submit_step_latency_ms`): *read* = receiving and splitting the multipart body, *check* =
-idempotency lookup and the field, image and registration checks, *store* = waiting for one of the
-{BLOB_WRITERS} blob-writer threads and writing both images durably, *commit* = inserting the row (the
+idempotency lookup and the field, image and registration checks, *store* = waiting for one of the API
+process's {WRITERS} blob writer processes and writing both images durably, *commit* = inserting the row (the
 enqueue that follows records them).
 
 {single_client_line(seq, args.sequential)}

@@ -27,6 +27,7 @@ import logging
 import mmap
 import multiprocessing as mp
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -49,6 +50,7 @@ def _serve(conn: Connection, svc: ServiceSettings, size: int) -> None:
     fd = recv_handle(conn)
     slot = mmap.mmap(fd, size)
     store = BlobStore(svc.blob_dir, Cipher.from_settings(svc))
+    conn.send(("ready",))
     while True:
         try:
             message = conn.recv()
@@ -87,20 +89,35 @@ class BlobWriterPool:
             self._free.put_nowait(i)
 
     @classmethod
-    def start(cls, svc: ServiceSettings, *, processes: int, slot_bytes: int) -> BlobWriterPool:
-        """Spawn the writers (a fresh interpreter each: nothing of the API's state is inherited)."""
+    def start(
+        cls, svc: ServiceSettings, *, processes: int, slot_bytes: int, timeout: float = 60.0
+    ) -> BlobWriterPool:
+        """Spawn the writers (a fresh interpreter each: nothing of the API's state is inherited) and wait
+        until each has loaded; OSError if one does not start within ``timeout`` seconds (none is left)."""
         ctx = mp.get_context("spawn")
-        writers = []
-        for i in range(processes):
-            memfd = os.memfd_create(f"kyc-blob-slot-{i}", os.MFD_CLOEXEC)
-            os.ftruncate(memfd, slot_bytes)
-            ours, theirs = ctx.Pipe()
-            process = ctx.Process(target=_serve, args=(theirs, svc, slot_bytes), name=f"kyc-blob-writer-{i}",
-                                  daemon=True)  # fmt: skip
-            process.start()
-            theirs.close()
-            send_handle(ours, memfd, process.pid)
-            writers.append(_Writer(ours, process, mmap.mmap(memfd, slot_bytes), memfd))
+        writers: list[_Writer] = []
+        try:
+            for i in range(processes):
+                memfd = os.memfd_create(f"kyc-blob-slot-{i}", os.MFD_CLOEXEC)
+                os.ftruncate(memfd, slot_bytes)
+                ours, theirs = ctx.Pipe()
+                process = ctx.Process(target=_serve, args=(theirs, svc, slot_bytes),
+                                      name=f"kyc-blob-writer-{i}", daemon=True)  # fmt: skip
+                process.start()
+                theirs.close()
+                writers.append(_Writer(ours, process, mmap.mmap(memfd, slot_bytes), memfd))
+                send_handle(ours, memfd, process.pid)
+            deadline = time.monotonic() + timeout
+            for writer in writers:
+                try:
+                    ready = writer.conn.poll(max(0.0, deadline - time.monotonic())) and writer.conn.recv()
+                except EOFError:  # it died while starting (its error is in the log)
+                    ready = False
+                if ready != ("ready",):
+                    raise OSError(f"{writer.process.name} did not start")
+        except BaseException:
+            cls(writers, slot_bytes).close(timeout=1.0)
+            raise
         log.info("%d blob writer processes started (slot %d MiB)", processes, slot_bytes >> 20)
         return cls(writers, slot_bytes)
 
@@ -195,7 +212,7 @@ class BlobWriterPool:
             if writer.alive:
                 try:
                     writer.conn.send(None)
-                except OSError:
+                except (OSError, ValueError):  # ValueError: already closed
                     pass
         for writer in self._writers:
             writer.process.join(timeout)

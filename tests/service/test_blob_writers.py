@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
 import os
 import signal
 import time
@@ -138,3 +139,11 @@ def test_the_api_falls_back_to_threads_when_its_writers_are_gone(tmp_path: Path)
             assert d.rt.blobs.get(v.selfie_blob) == jpeg(seed=302)  # written (in a thread) and readable
     finally:
         d.close()
+
+
+def test_a_writer_that_cannot_start_fails_the_pool_cleanly(tmp_path: Path) -> None:
+    bad = make_settings(tmp_path, "bwbad", blob_key="bm90IGEga2V5").service  # "not a key": the writer refuses it
+    before = {p.pid for p in multiprocessing.active_children()}
+    with pytest.raises(OSError, match="did not start"):
+        BlobWriterPool.start(bad, processes=2, slot_bytes=1 << 20, timeout=30)
+    assert {p.pid for p in multiprocessing.active_children()} == before  # nothing left running
