@@ -27,6 +27,7 @@ import logging
 import mmap
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,8 +48,11 @@ def _serve(conn: Connection, svc: ServiceSettings, size: int) -> None:
     """A writer process: receive the slot's memory, then store what each message names, until ``None``."""
     from ..store.blobs import BlobStore, Cipher
 
+    # Ctrl-C reaches the whole process group: the API decides when its writers stop (None, or EOF if it died)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd = recv_handle(conn)
     slot = mmap.mmap(fd, size)
+    logging.getLogger("kyc_engine.store.blobs").setLevel(logging.ERROR)  # the API warned of a dev key already
     store = BlobStore(svc.blob_dir, Cipher.from_settings(svc))
     conn.send(("ready",))
     while True:
