@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kyc_engine.errors import TransientError
 from kyc_engine.service.blob_writers import BlobWriterPool
 from kyc_engine.settings import ServiceSettings
 from kyc_engine.store.blobs import BlobStore, Cipher
@@ -147,3 +148,24 @@ def test_a_writer_that_cannot_start_fails_the_pool_cleanly(tmp_path: Path) -> No
     with pytest.raises(OSError, match="did not start"):
         BlobWriterPool.start(bad, processes=2, slot_bytes=1 << 20, timeout=30)
     assert {p.pid for p in multiprocessing.active_children()} == before  # nothing left running
+
+
+def test_a_writer_dying_with_a_job_fails_that_submission_as_transient(
+    svc: ServiceSettings, pools: list[BlobWriterPool]
+) -> None:
+    pool = start(pools, svc, 1)
+    [pid] = pool.pids
+
+    async def main() -> None:
+        os.kill(pid, signal.SIGSTOP)  # it takes the job but cannot answer
+        job = asyncio.ensure_future(pool.put_many("t1", images(40)))
+        await asyncio.sleep(0.2)
+        assert not job.done()
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(TransientError) as info:
+            await job
+        assert info.value.code == "transient.storage"  # answered 503: the client retries, nothing is lost
+        assert pool.alive == 0
+        assert await pool.put_many("t1", images(41)) is None  # the thread path takes over
+
+    asyncio.run(main())
