@@ -73,6 +73,11 @@ def _serve(conn: Connection, svc: ServiceSettings, size: int) -> None:
             conn.send(("error", "transient.storage", f"{type(exc).__name__}: {exc}"))
 
 
+#: Put in the free-slot queue when the last writer is retired: a request waiting for a slot then gets it,
+#: passes it on to the next one and writes in a thread.
+_NONE_LEFT = -1
+
+
 @dataclass
 class _Writer:
     conn: Connection
@@ -149,6 +154,9 @@ class BlobWriterPool:
             return None
         while self.alive:
             index = await self._free.get()
+            if index == _NONE_LEFT:  # the last writer died while this request waited: pass the word on
+                self._free.put_nowait(_NONE_LEFT)
+                return None
             writer = self._writers[index]
             if not writer.process.is_alive():  # died while idle: it never took this job
                 self._retire(writer, "exited while idle")
@@ -161,6 +169,8 @@ class BlobWriterPool:
     def _retire(self, writer: _Writer, why: object) -> None:
         writer.alive = False
         log.error("blob writer %s is gone (%s); %d left", writer.process.name, why, self.alive)
+        if not self.alive:  # wake the requests waiting for a slot that will never be freed
+            self._free.put_nowait(_NONE_LEFT)
 
     async def _exchange(
         self, index: int, tenant_id: str, items: Sequence[tuple[bytes, bytes | None]]

@@ -169,3 +169,23 @@ def test_a_writer_dying_with_a_job_fails_that_submission_as_transient(
         assert await pool.put_many("t1", images(41)) is None  # the thread path takes over
 
     asyncio.run(main())
+
+
+def test_requests_waiting_for_a_slot_are_not_stranded_when_the_last_writer_dies(
+    svc: ServiceSettings, pools: list[BlobWriterPool]
+) -> None:
+    pool = start(pools, svc, 1)
+    [pid] = pool.pids
+
+    async def main() -> None:
+        os.kill(pid, signal.SIGSTOP)
+        holder = asyncio.ensure_future(pool.put_many("t1", images(50)))
+        waiters = [asyncio.ensure_future(pool.put_many("t1", images(60 + i))) for i in range(3)]
+        await asyncio.sleep(0.2)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(TransientError):
+            await holder
+        # each waiter learns that no writer is left and hands its submission to the thread path
+        assert await asyncio.wait_for(asyncio.gather(*waiters), timeout=10) == [None, None, None]
+
+    asyncio.run(main())
