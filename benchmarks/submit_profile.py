@@ -30,8 +30,9 @@ from benchmarks.load import STEPS, Stack, bad_registration, make_cases, step_mea
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _stat(path: str) -> list[str]:
+    """The fields after the command name of a /proc ``stat`` file (``/proc/<pid>`` or a thread's)."""
+    return Path(f"{path}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _children(pid: int) -> list[int]:
@@ -49,14 +50,14 @@ def api_pids(pid: int, processes: int) -> tuple[list[int], list[int]]:
 
 def user_sys_s(pids: list[int]) -> tuple[float, float]:
     """User and system CPU seconds of ``pids`` together."""
-    fields = [_stat(pid) for pid in pids]
+    fields = [_stat(f"/proc/{pid}") for pid in pids]
     return sum(int(f[11]) for f in fields) / TICK, sum(int(f[12]) for f in fields) / TICK
 
 
 def loop_thread_s(pid: int) -> float:
-    """CPU seconds of ``pid``'s main thread: the API's event loop (the other threads are the pool that
-    writes blobs and the database driver's)."""
-    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """CPU seconds of ``pid``'s main thread: the API's event loop (the others are the thread pool's, which
+    writes blobs when the writer processes are off)."""
+    fields = _stat(f"/proc/{pid}/task/{pid}")
     return (int(fields[11]) + int(fields[12])) / TICK
 
 

@@ -136,7 +136,8 @@ class BlobWriterPool:
         return sum(w.alive for w in self._writers)
 
     def reap(self) -> int:
-        """Retire the writers whose process has exited; the number still in use (for ``/readyz``)."""
+        """Retire the writers whose process has exited; the number still in use. (:meth:`put_many` finds a
+        dead writer by itself when it comes to it; this is for monitoring and tests.)"""
         for writer in self._writers:
             if writer.alive and not writer.process.is_alive():
                 self._retire(writer, f"exit code {writer.process.exitcode}")
