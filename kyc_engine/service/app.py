@@ -18,6 +18,7 @@ from redis.asyncio import Redis as AsyncRedis
 from ..errors import KycError
 from ..settings import Settings, get_settings
 from ..store.asyncdb import make_async_pool
+from ..worker.heap import freeze_startup_heap
 from ..worker.runtime import Runtime
 from . import errors
 from .blob_writers import BlobWriterPool
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry = CollectorRegistry()
         registry.register(KycCollector(rt))
         app.state.metrics = registry
+        log.debug("start-up heap frozen: %d objects", freeze_startup_heap())
         try:
             yield
         finally:
