@@ -3,8 +3,6 @@ scratch PostgreSQL databases and `kyc worker` processes of the service benchmark
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import platform
 import re
@@ -36,23 +34,6 @@ def machine() -> str:
     except (OSError, StopIteration):
         mem = "unknown memory"
     return f"{cpu}, {os.cpu_count()} cores, {mem}, Python {platform.python_version()}, {platform.system()}"
-
-
-def reference_ms(repeats: int = 7) -> float:
-    """Median ms of a fixed single-thread workload (Python bytecode, SHA-256 of 512 KiB, JSON): how fast this
-    box is at the moment of a run. The shared VMs here ran the same code twice as fast at one hour as at
-    another, so timings taken at different times compare only together with this figure."""
-    data = bytes(range(256)) * 2048
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        hashlib.sha256(data).digest()
-        total = 0
-        for i in range(100_000):
-            total += i * i % 7
-        json.dumps([{"k": i, "v": str(i)} for i in range(5_000)])
-        times.append((time.perf_counter() - start) * 1000)
-    return float(np.median(times))
 
 
 def now_utc() -> str:

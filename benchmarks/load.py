@@ -40,7 +40,6 @@ from benchmarks.common import (
     machine,
     now_utc,
     pct,
-    reference_ms,
     stop_processes,
     wait_for_workers,
     write_section,
@@ -346,7 +345,6 @@ def run(
         stack.wait_for_workers(workers)  # engines loaded: throughput measures the steady state
         if warmup:  # refused registrations: auth, parsing and the idempotency lookup run, nothing is stored
             submit(stack, [bad_registration(c) for c in cases], warmup, clients)
-        reference = reference_ms()  # the box's speed just before this run (benchmarks.common)
         cpu_before = stack.server_cpu_s()
         own_before = sum(os.times()[:2])
         sub = submit(stack, cases, count, clients, rate)
@@ -399,7 +397,6 @@ def run(
             "by_status": by_status,
             "decisions": decisions,
             "steps": steps,
-            "reference_ms": reference,
         }
     finally:
         stack.close()
@@ -491,7 +488,7 @@ def main() -> None:
         f"| {r['arrivals']} | {r['api_processes']} | {r['workers']} | {r['submitted']} | {r['done']} | {r['lost']} "
         f"| {r['duplicated']} | {r['5xx']} | {r['p50']:.0f} / {r['p95']:.0f} / {r['max']:.0f} "
         f"| {r['submitted'] / r['submit_s']:.0f} | {r['server_cpu_ms']:.1f} | {r['client_cpu_ms']:.2f} | {r['span_s']:.0f} "
-        f"| {r['per_min']:.1f} | {step_cell(r['steps'])} | {r['reference_ms']:.1f} "
+        f"| {r['per_min']:.1f} | {step_cell(r['steps'])} "
         f"| {', '.join(f'{k} {v}' for k, v in sorted(r['decisions'].items()))} |"
         for r in results
     )
@@ -524,16 +521,14 @@ enqueue that follows records them).
 
 {single_client_line(seq, args.sequential)}
 
-| arrivals | API processes | workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | accepted / s | API CPU ms / submission | load generator CPU ms / submission | first submit → last completion s | verifications/min | API step means ms: read / check / store / commit | box reference ms | decisions |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| arrivals | API processes | workers | submitted | completed | lost | duplicated | 5xx | submit ms p50 / p95 / max | accepted / s | API CPU ms / submission | load generator CPU ms / submission | first submit → last completion s | verifications/min | API step means ms: read / check / store / commit | decisions |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 API submit p95 ≤ 100 ms under {args.clients} closed-loop clients: {verdicts}. With closed-loop clients
 (no think time) latency ≈ clients ÷ accepted rate, so the p95 is set by the API's CPU per submission on
 cores shared with PostgreSQL, Redis, the load generator and (idle-class) workers. The open-loop row offers
-submissions at a fixed rate instead, which is how real sign-ups arrive. *Box reference ms* is
-`benchmarks.common.reference_ms` (a fixed single-thread workload) timed just before each run: this shared VM's
-speed moves with the hour, so runs compare only at similar reference times.
+submissions at a fixed rate instead, which is how real sign-ups arrive.
 """
     print(text)
     if not args.no_write:

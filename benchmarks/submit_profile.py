@@ -24,7 +24,7 @@ from pathlib import Path
 from redis import Redis
 from rq import Queue
 
-from benchmarks.common import pct, reference_ms, stop_processes
+from benchmarks.common import pct, stop_processes
 from benchmarks.load import STEPS, Stack, bad_registration, make_cases, step_means, submit_all_raw
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -126,7 +126,6 @@ def main() -> None:
             if args.neighbours:
                 neighbours = start_neighbours(args.neighbours, 2)
             submit_all_raw(stack, [bad_registration(c) for c in cases], 40, args.clients)  # warm-up, refused
-            reference = reference_ms()  # the box's speed now (benchmarks.common)
             pids, apis = api_pids(stack.procs[0].pid, args.api_processes)
             pid = apis[-1]  # the one py-spy records
             spy = None
@@ -180,7 +179,7 @@ def main() -> None:
         f"{args.workers} workers, {args.api_processes} API processes"
         + (f", 2 idle-class {args.neighbours} neighbours" if args.neighbours else "")
         + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each)}" if len(each) > 1 else "")
-        + f"; box reference {reference:.1f} ms)"
+        + ")"
     )
 
 
