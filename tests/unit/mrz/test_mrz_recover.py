@@ -19,6 +19,7 @@ from kyc_engine.mrz.recover import agreed, confirms_exactly, estimate_motion, ev
 from kyc_engine.settings import Settings
 from samples.generate import make_item
 from samples.photograph import encode_jpeg
+from tests.conftest import SHARED_FACES, require_shared
 
 LINES = ("IDTZA169548873<4959<<<<<<<<<<<", "0109062F3406061TZA<<<<<<<<<<<4", "NYERERE<<REHEMA<<<<<<<<<<<<<<<")
 
@@ -78,6 +79,7 @@ def test_a_glare_faded_td1_zone_is_read_only_with_the_glare_path(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # item 197: glare fades the first TD1 line to light grey; every normal crop misses it
+    require_shared(SHARED_FACES)  # the benchmark's items print faces from ../shared: other faces, other photos
     _, photo, truth, quality = make_item(20261123 + 197)
     image = load_image(encode_jpeg(photo, quality), max_bytes=50_000_000, max_pixels=60_000_000)
     report = engine.read_mrz(image)
@@ -114,6 +116,7 @@ def test_confirms_exactly_allows_strays_only_where_the_lengths_show_them() -> No
 def test_glare_faded_zones_are_read_at_another_floor_and_confirmed(engine: Engine, index: int) -> None:
     # items 112 (TD2) and 229 (visa): glare fades part of the zone; the floors 0.3 and 0.45 alone gave
     # one right reading and no second one to confirm it (112), or right readings only once sharpened (229)
+    require_shared(SHARED_FACES)
     _, photo, truth, quality = make_item(20261123 + index)
     report = engine.read_mrz(load_image(encode_jpeg(photo, quality), max_bytes=50_000_000, max_pixels=60_000_000))
     assert report.valid, report.to_dict()["reasons"]

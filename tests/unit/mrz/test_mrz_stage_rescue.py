@@ -17,6 +17,7 @@ from kyc_engine.mrz_stage import MrzStage, _td1_partial, _Timer
 from kyc_engine.settings import Settings
 from samples.generate import make_item
 from samples.photograph import encode_jpeg
+from tests.conftest import SHARED_FACES, require_shared
 
 LINE1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
 LINE2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
@@ -28,6 +29,8 @@ def engine() -> Engine:
 
 
 def _photo(index: int) -> tuple[bytes, dict[str, object]]:
+    # the benchmark set's items print faces from ../shared; without it they are other photos
+    require_shared(SHARED_FACES)
     _, photo, truth, quality = make_item(20261123 + index)
     return encode_jpeg(photo, quality), truth
 
