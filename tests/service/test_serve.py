@@ -57,10 +57,16 @@ def _connection_owners(port: int, n: int) -> Counter[int]:
     """Open ``n`` connections at once; which process holds the server side of each."""
     conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
     try:
-        time.sleep(0.5)
-        out = subprocess.run(["ss", "-tnpH", "state", "established", f"sport = :{port}"],
-                             capture_output=True, text=True).stdout  # fmt: skip
-        return Counter(int(pid) for pid in re.findall(r"pid=(\d+)", out))
+        # a connection shows its owner once accepted; a process still in its start-up (blob writers,
+        # heap freeze) accepts its share a little later, so wait until all are accepted
+        deadline = time.monotonic() + 30
+        while True:
+            time.sleep(0.3)
+            out = subprocess.run(["ss", "-tnpH", "state", "established", f"sport = :{port}"],
+                                 capture_output=True, text=True).stdout  # fmt: skip
+            owners = Counter(int(pid) for pid in re.findall(r"pid=(\d+)", out))
+            if sum(owners.values()) >= n or time.monotonic() > deadline:
+                return owners
     finally:
         for c in conns:
             c.close()
