@@ -5,6 +5,7 @@ alternately on the two versions: on a shared VM one run's accepted rate can be 1
 
     .venv/bin/python -m benchmarks.submit_profile --count 800 --clients 20 --workers 2
     .venv/bin/python -m benchmarks.submit_profile --count 1500 --py-spy /tmp/submit.txt   # needs py-spy
+    .venv/bin/python -m benchmarks.submit_profile --count 1500 --workers 2 --gc-log /tmp/gc   # GC pauses per process
     .venv/bin/python -m benchmarks.submit_profile --neighbours spin   # busy neighbours instead of workers
     .venv/bin/python -m benchmarks.submit_profile --clients 1 --count 100   # one client: service time
 
@@ -28,6 +29,7 @@ from benchmarks.common import pct, stop_processes
 from benchmarks.load import STEPS, Stack, bad_registration, make_cases, step_means, submit_all_raw
 
 TICK = os.sysconf("SC_CLK_TCK")
+GC_PROBE = Path(__file__).resolve().parent / "gc_probe"
 
 
 def _stat(path: str) -> list[str]:
@@ -112,7 +114,15 @@ def main() -> None:
     ap.add_argument("--neighbours", choices=sorted(NEIGHBOURS), help="2 busy idle-class processes (see NEIGHBOURS)")
     ap.add_argument("--py-spy", metavar="FILE", help="record the API with py-spy (raw format) into FILE")
     ap.add_argument("--gil", action="store_true", help="with --py-spy: only samples that hold the GIL")
+    ap.add_argument("--gc-log", metavar="DIR", type=Path,
+                    help="log every garbage collection of every stack process into DIR (benchmarks/gc_probe)")  # fmt: skip
     args = ap.parse_args()
+    if args.gc_log:  # the stack's processes copy this environment (benchmarks.load.Stack)
+        args.gc_log.mkdir(parents=True, exist_ok=True)
+        os.environ["GC_PROBE_DIR"] = str(args.gc_log.resolve())
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(GC_PROBE), os.environ.get("PYTHONPATH")) if p
+        )
 
     with tempfile.TemporaryDirectory(prefix="kyc-submit-profile-") as tmpdir:
         tmp = Path(tmpdir)
@@ -151,7 +161,9 @@ def main() -> None:
             each0 = [sum(user_sys_s([p])) for p in apis]
             switches0, pg0 = context_switches(pids), cpu_of_command("postgres")
             loop0 = loop_thread_s(pid)
+            window = [time.time()]
             run = submit_all_raw(stack, cases, args.count, args.clients)
+            window.append(time.time())
             user1, sys1 = user_sys_s(pids)
             each = [sum(user_sys_s([p])) - c for p, c in zip(apis, each0, strict=True)]
             switches1, pg1 = context_switches(pids), cpu_of_command("postgres")
@@ -181,6 +193,27 @@ def main() -> None:
         + (f"; CPU s per API process {' / '.join(f'{c:.2f}' for c in each)}" if len(each) > 1 else "")
         + ")"
     )
+    if args.gc_log:
+        print(gc_summary(args.gc_log, window[0], window[1]))
+
+
+def gc_summary(folder: Path, start: float, end: float) -> str:
+    """Per process logged by benchmarks/gc_probe: full (generation 2) collections before, during and after
+    the submissions, with their longest pause (a process's last 9 collections may be missing: the log is
+    rewritten every 10)."""
+    lines = []
+    for path in sorted(folder.glob("gc_*.txt")):
+        rows = [line.split() for line in path.read_text().splitlines()]
+        full = [(float(ms), float(at)) for gen, ms, at in rows if gen == "2"]
+        during = [ms for ms, at in full if start <= at <= end]
+        before = [ms for ms, at in full if at < start]
+        after = [ms for ms, at in full if at > end]  # the workers, verifying what was submitted
+        lines.append(
+            f"pid {path.stem[3:]}: full collections before the submissions {len(before)} (longest "
+            f"{max(before, default=0):.1f} ms), during them {len(during)} (longest {max(during, default=0):.1f} ms), "
+            f"after them {len(after)} (longest {max(after, default=0):.1f} ms)"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
