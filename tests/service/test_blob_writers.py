@@ -74,6 +74,25 @@ def test_writers_store_what_the_thread_path_stores(svc: ServiceSettings, pools: 
     assert not [p for p in svc.blob_dir.rglob(".tmp-*")]  # nothing left under a temporary name
 
 
+def test_one_writer_takes_back_to_back_submissions_freed_as_soon_as_it_answers(
+    svc: ServiceSettings, pools: list[BlobWriterPool]
+) -> None:
+    """The writer is handed to the next waiting request from the reader callback, before the request it
+    answered has resumed: every submission still gets its own answer and its own images stored (freeing
+    the writer before it has answered fails here: answers cross and the slot is overwritten)."""
+    pool = start(pools, svc, 1)
+    batches = [images(10 + 2 * i) for i in range(6)]
+
+    async def main() -> list[list[str] | None]:
+        return list(await asyncio.wait_for(asyncio.gather(*(pool.put_many("t1", b) for b in batches)), 30))
+
+    results = asyncio.run(main())
+    store = store_of(svc)
+    assert results == [[store.cipher.name(b"t1", d) for _, d in b] for b in batches]
+    assert all(store.get(n) == data for b, names in zip(batches, results, strict=True)
+               for (data, _), n in zip(b, names or [], strict=True))  # fmt: skip
+
+
 def test_a_submission_larger_than_a_slot_is_left_to_the_thread_path(
     svc: ServiceSettings, pools: list[BlobWriterPool]
 ) -> None:
