@@ -17,9 +17,13 @@ dry run can be applied later, without recomputing: ``kyc reverify --resume RUN_I
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,7 +72,8 @@ def reverify(
         run = _open_run(rt, since, decision, tenant, policy_path, apply, resume)
         if run.status == "running":
             try:
-                _drive(rt, run.id, max(1, window), progress if progress is not None else sys.stderr)
+                with _sigterm_as_interrupt():
+                    _drive(rt, run.id, max(1, window), progress if progress is not None else sys.stderr)
             except KeyboardInterrupt:  # finished items stay finished; queued jobs keep running
                 raise KycError(f"Interrupted. Continue with: kyc reverify --resume {run.id}",
                                code="reverify.interrupted", detail={"run_id": run.id}) from None  # fmt: skip
@@ -104,6 +109,25 @@ def reverify(
         }
     finally:
         rt.close()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the wait as Ctrl-C does (a service manager's stop, or a run started with ``nohup … &``,
+    where the shell leaves SIGINT ignored), so the operator gets the resume command instead of a silent death.
+    Only in the main thread, where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _open_run(

@@ -312,3 +312,33 @@ def test_erasure_clears_the_reports_kept_by_reverification_runs(deployment: Depl
     with deployment.rt.session() as s:
         reports = s.scalars(select(ReverifyItem.report).where(ReverifyItem.verification_id == vid)).all()
     assert reports and all(report is None for report in reports)
+
+
+def test_sigterm_stops_the_wait_like_ctrl_c_and_the_run_stays_resumable(
+    deployment: Deployment, world: dict
+) -> None:
+    """A service manager's stop (SIGTERM) while no worker runs: the CLI says how to resume, exits 1, no traceback,
+    and leaves its run unfinished. (Last in the module: the run it leaves open has filters of its own.)"""
+    deployment.stop_workers()
+    args = ("--tenant", "acme", "--since", "2000-01-01", "--window", "1", "--out", str(world["out"]))
+    proc = kyc(deployment, *args, wait=False)
+
+    def open_run() -> ReverifyRun | None:
+        with deployment.rt.session() as s:
+            running = s.scalars(select(ReverifyRun).where(ReverifyRun.status == "running"))
+            return next((r for r in running if r.filters.get("since")), None)
+
+    run = wait_for(open_run, 120, "the run to be planned")
+    wait_for(lambda: any((item_of(j) or ("",))[0] == run.id for j in deployment.rt.queue.get_job_ids()), 60,
+             "its first job")  # fmt: skip
+    os.killpg(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and f"kyc reverify --resume {run.id}" in err.decode(), err
+    assert "Traceback" not in err.decode()
+    with deployment.rt.session() as s:
+        assert s.get(ReverifyRun, run.id).status == "running"  # type: ignore[union-attr]
+    for job_id in deployment.rt.queue.get_job_ids():  # leave no job of it for a later module's workers
+        if (item_of(job_id) or ("",))[0] == run.id:
+            Job.fetch(
+                job_id, connection=deployment.rt.redis, serializer=deployment.rt.queue.serializer
+            ).delete()
