@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry = CollectorRegistry()
         registry.register(KycCollector(rt))
         app.state.metrics = registry
-        log.debug("start-up heap frozen: %d objects", freeze_startup_heap())
+        frozen = freeze_startup_heap()
+        log.debug("start-up heap frozen: %d objects", frozen)
         try:
             yield
         finally:

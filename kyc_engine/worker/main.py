@@ -93,7 +93,8 @@ def run_worker(settings: Settings, *, burst: bool = False) -> int:
     rt.engine = engine
     rt.gallery = load_gallery(rt)
     set_runtime(rt)
-    log.debug("start-up heap frozen: %d objects", freeze_startup_heap())  # models, gallery: no GC walks
+    frozen = freeze_startup_heap()  # models, gallery: no GC walks over them
+    log.debug("start-up heap frozen: %d objects", frozen)
     worker = SimpleWorker(
         [rt.queue],
         connection=rt.redis,

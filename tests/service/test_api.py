@@ -461,7 +461,7 @@ def test_health_ready_metrics_and_openapi(deployment: Deployment) -> None:
 
 def test_the_api_freezes_its_start_up_heap(tmp_path, deployment: Deployment) -> None:
     """Start-up objects go to the permanent generation, so a full collection under load does not walk them
-    (kyc_engine/worker/heap.py says why: 35-95 ms pauses of the event loop)."""
+    (kyc_engine/worker/heap.py says why: full collections stop the event loop)."""
     import gc
 
     gc.unfreeze()

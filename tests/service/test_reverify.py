@@ -22,6 +22,7 @@ from rq.registry import FinishedJobRegistry
 from sqlalchemy import select
 
 from kyc_engine.checks import age_on
+from kyc_engine.service.reverify import _run_jobs_in_redis
 from kyc_engine.settings import DEFAULT_POLICY
 from kyc_engine.store import repo
 from kyc_engine.store.models import AuditLog, Result, ReverifyItem, ReverifyRun, Verification, WebhookDelivery
@@ -329,16 +330,13 @@ def test_sigterm_stops_the_wait_like_ctrl_c_and_the_run_stays_resumable(
             return next((r for r in running if r.filters.get("since")), None)
 
     run = wait_for(open_run, 120, "the run to be planned")
-    wait_for(lambda: any((item_of(j) or ("",))[0] == run.id for j in deployment.rt.queue.get_job_ids()), 60,
-             "its first job")  # fmt: skip
+    wait_for(lambda: _run_jobs_in_redis(deployment.rt, run.id), 60, "its first job")
     os.killpg(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and f"kyc reverify --resume {run.id}" in err.decode(), err
     assert "Traceback" not in err.decode()
     with deployment.rt.session() as s:
         assert s.get(ReverifyRun, run.id).status == "running"  # type: ignore[union-attr]
-    for job_id in deployment.rt.queue.get_job_ids():  # leave no job of it for a later module's workers
-        if (item_of(job_id) or ("",))[0] == run.id:
-            Job.fetch(
-                job_id, connection=deployment.rt.redis, serializer=deployment.rt.queue.serializer
-            ).delete()
+    # none of its jobs left for a later module's workers
+    for job_id in _run_jobs_in_redis(deployment.rt, run.id).values():
+        Job.fetch(job_id, connection=deployment.rt.redis, serializer=deployment.rt.queue.serializer).delete()
