@@ -32,8 +32,8 @@ from benchmarks.faces_data import (
 from kyc_engine.detect.faces import FaceDetection, FaceDetector, FaceIssue, rotate_image, select_main_face
 from kyc_engine.manifest import ModelRegistry
 from kyc_engine.match.calibration import auc, choose_threshold, roc_curve, tar_at_far
-from kyc_engine.match.compare import FaceComparison, compare
-from kyc_engine.match.embedding import DlibEmbedder
+from kyc_engine.match.compare import FaceComparison, compare, embedding_distance
+from kyc_engine.match.embedding import DlibEmbedder, Metric, SFaceEmbedder
 from kyc_engine.settings import get_settings
 
 FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
@@ -54,12 +54,38 @@ def split(
     return gen, imp
 
 
-def distances(pairs: Iterable[tuple[str, str, bool]], vec: Vectors) -> dict[tuple[str, str], float]:
+def distances(
+    pairs: Iterable[tuple[str, str, bool]], vec: Vectors, metric: Metric = "euclidean"
+) -> dict[tuple[str, str], float]:
     out = {}
     for a, b, _ in pairs:
         va, vb = vec[a], vec[b]
-        out[(a, b)] = math.inf if va is None or vb is None else float(np.linalg.norm(va - vb))
+        out[(a, b)] = math.inf if va is None or vb is None else embedding_distance(va, vb, metric)
     return out
+
+
+def second_model_text(
+    second: SFaceEmbedder | None, sets: dict[str, list[tuple[str, str, bool]]], vec: Vectors
+) -> str:
+    """The second face model's (SFace, :mod:`kyc_engine.match.second_opinion`) threshold at FAR 0.1 % on
+    all pairs, against the manifest's, and its TAR there per pair set; a sentence saying why when it is not
+    loaded."""
+    if second is None:
+        return (
+            "Second face model (SFace, `kyc_engine/match/second_opinion.py`): its file is not in the model "
+            "directory, so it is not measured and the engine runs on dlib alone."
+        )
+    gen, imp = split(sets["all pairs"], distances(sets["all pairs"], vec, second.metric))
+    chosen = choose_threshold(gen, imp, far=0.001)
+    rows = []
+    for name, pairs in sets.items():
+        g, i = split(pairs, distances(pairs, vec, second.metric))
+        rows.append([name, *metrics_row(g, i), f"{i.min():.3f}" if i.size else "–"])
+    return (
+        f"Second face model `{second.model}` ({second.metric} distance): threshold at FAR 0.1 % on all pairs "
+        f"{chosen:.3f}; the manifest's is {second.threshold:.3f} (band ±{second.review_band:.2f}).\n\n"
+        + table(["pairs", "AUC", "TAR @ FAR 1 %", "TAR @ FAR 0.1 %", "closest impostor d"], rows)
+    )
 
 
 # ---------------------------------------------------------------- detectors
@@ -89,7 +115,7 @@ def hog_finder(upsample: int) -> Callable[[np.ndarray], int]:
 
 
 def engine_vectors(
-    images: dict[str, np.ndarray], found: dict[str, FaceDetection], embedder: DlibEmbedder
+    images: dict[str, np.ndarray], found: dict[str, FaceDetection], embedder: DlibEmbedder | SFaceEmbedder
 ) -> Vectors:
     return {
         k: embedder.embed(img, found[k].faces[0], found[k].rotation).vector if found[k].found else None
@@ -217,7 +243,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md and the PNG")
     args = parser.parse_args(argv)
     settings = get_settings()
-    detector = FaceDetector.from_registry(ModelRegistry.load(settings.manifest_path, settings.model_dir))
+    registry = ModelRegistry.load(settings.manifest_path, settings.model_dir)
+    detector = FaceDetector.from_registry(registry)
+    second = SFaceEmbedder.from_registry(registry)
     embedder = DlibEmbedder()
     data = load_set(args.faces)
     load = os.getloadavg()[0]
@@ -280,6 +308,9 @@ def main(argv: list[str] | None = None) -> None:
         src = f" (portrait of `{docs[x][1]}`)" if x in docs else ""
         closest.append(f"{name}: `{x}`{src} vs `{y}` at {dist[(x, y)]:.3f}")
     closest_text = "; ".join(closest)
+    vec_second = engine_vectors(every, found, second) if second is not None else {}
+    second_text = second_model_text(second, sets, vec_second)
+    print(second_text)
     ver_rows, op_rows = [], []
     for name, sc in scores.items():
         (eg, ei), (pg, pi) = sc["engine"], sc["peer"]
@@ -364,6 +395,8 @@ accepted (with 996 impostors FAR 0.1 % allows none, so it rests on the closest i
 is shown; closest: {closest_text}). Crop-vs-photo pairs
 are all impostors. Printed portraits: the head of each photo cut to 100–150 px, greyscale, JPEG q50 (eye distance
 mostly under 30 px, i.e. flagged `face.too_small`), compared as in `pairs.csv`.
+
+{second_text}
 
 Rectangle handed to the 5-point predictor (all pairs):
 

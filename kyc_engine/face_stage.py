@@ -35,7 +35,8 @@ from .liveness.minifasnet import LivenessResult, PassiveLiveness
 from .liveness.misuse import MisuseResult, selfie_misuse
 from .manifest import ModelRegistry
 from .match.compare import FaceComparison, compare
-from .match.embedding import DlibEmbedder, FaceEmbedding
+from .match.embedding import DlibEmbedder, FaceEmbedding, SFaceEmbedder
+from .match.second_opinion import how_settled, settle
 from .reasons import Reason, ReasonCode
 
 
@@ -59,10 +60,21 @@ class FaceCompareReport:
     #: per image, the working image's size over the input's (``Engine.compare_faces`` downscales first);
     #: ``to_dict`` divides boxes and landmarks by it, so the JSON gives input-image pixels
     work_scale: dict[str, float] = field(default_factory=dict)
+    #: the second model's comparison of the same two faces, when the stage has one (:mod:`.match.second_opinion`)
+    second_opinion: FaceComparison | None = None
+
+    @property
+    def decision(self) -> str:
+        """``match`` / ``no_match`` / ``uncertain``: the primary model's decision, settled with the second
+        model's when there is one; ``no_face`` when the faces were not both found."""
+        if self.comparison is None:
+            return "no_face"
+        second = None if self.second_opinion is None else self.second_opinion.decision
+        return settle(self.comparison.decision, second)
 
     @property
     def match(self) -> bool:
-        return self.comparison is not None and self.comparison.decision == "match"
+        return self.decision == "match"
 
     @property
     def selfie_ok(self) -> bool | None:
@@ -74,7 +86,7 @@ class FaceCompareReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``kyc face-compare --json``."""
-        c = self.comparison
+        c, second = self.comparison, self.second_opinion
         faces: dict[str, Any] = {}
         for key, sel in self.selections.items():
             det = self.detections[key]
@@ -100,10 +112,11 @@ class FaceCompareReport:
             "threshold": None if c is None else c.similarity_threshold,
             "review_band": None if c is None else round(c.similarity_band, 4),
             "match": self.match,
-            "decision": "no_face" if c is None else c.decision,
+            "decision": self.decision,
             "distance": None if c is None else round(c.distance, 4),
             "distance_threshold": None if c is None else c.threshold,
             "model": self.model,
+            "second_opinion": None if second is None else second_opinion_dict(second),
             "faces": faces,
             "selfie_ok": self.selfie_ok,
             "sharpness_b": None if self.sharpness_b is None else round(self.sharpness_b, 2),
@@ -114,6 +127,31 @@ class FaceCompareReport:
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
+
+
+def _why_uncertain(primary: FaceComparison, second: FaceComparison | None) -> str:
+    """The reviewer's one-line reason for ``face.uncertain``: the review band, or the two models disagreeing."""
+    if primary.decision == "uncertain":
+        return "within the review band"
+    assert second is not None  # a firm primary decision becomes uncertain only by a contradiction
+    verb = "matches" if primary.decision == "match" else "does not match"
+    return (
+        f"{primary.model} {verb} but {second.model} says the opposite "
+        f"(distance {second.distance:.4f} vs {second.threshold}, {second.metric})"
+    )
+
+
+def second_opinion_dict(comparison: FaceComparison) -> dict[str, Any]:
+    """JSON evidence of the second model's comparison: its model, distance, threshold, band and decision."""
+    return {
+        "model": comparison.model,
+        "metric": comparison.metric,
+        "similarity": round(comparison.similarity, 4),
+        "distance": round(comparison.distance, 4),
+        "distance_threshold": comparison.threshold,
+        "review_band": comparison.review_band,
+        "decision": comparison.decision,
+    }
 
 
 def liveness_dict(result: LivenessResult) -> dict[str, Any]:
@@ -199,9 +237,11 @@ class FaceStage:
         document_detector: DocumentDetector | None = None,
         portrait: PortraitPolicy | None = None,
         mirror_average_b: bool = False,
+        second: SFaceEmbedder | None = None,
     ) -> None:
         self.detector = detector
         self.embedder = embedder
+        self.second = second
         self.portrait = portrait or PortraitPolicy()
         self.mirror_average_b = mirror_average_b
         self.liveness = liveness
@@ -232,6 +272,7 @@ class FaceStage:
             document_detector=document_detector,
             portrait=portrait,
             mirror_average_b=bool(extra.get("portrait_mirror_average", False)),
+            second=SFaceEmbedder.from_registry(registry),
         )
 
     def compare(self, a: np.ndarray, b: np.ndarray, *, selfie_checks: bool = False) -> FaceCompareReport:
@@ -253,7 +294,8 @@ class FaceStage:
                 timings[f"detect_{key}"] = (time.perf_counter() - t) * 1000
                 for issue in selections[key].issues:
                     reasons.append(Reason(ReasonCode(str(issue)), {"image": key}))
-        comparison = None
+        comparison: FaceComparison | None = None
+        second: FaceComparison | None = None
         sharpness_b: float | None = None
         embeddings: dict[str, FaceEmbedding] = {}
         if all(s.face is not None for s in selections.values()):
@@ -267,7 +309,12 @@ class FaceStage:
             sharpness_b = chip_sharpness(chips[1])
             timings["embed"] = (time.perf_counter() - t) * 1000
             comparison = compare(emb_a, emb_b, self.embedder.threshold, self.embedder.review_band)
-            detail = {
+            if self.second is not None:
+                t = time.perf_counter()
+                second = self._second_opinion(a, b, selections)
+                timings["embed_second"] = (time.perf_counter() - t) * 1000
+            decision = settle(comparison.decision, None if second is None else second.decision)
+            detail: dict[str, Any] = {
                 "similarity": round(comparison.similarity, 4),
                 "threshold": comparison.similarity_threshold,
                 "distance": round(comparison.distance, 4),
@@ -276,16 +323,22 @@ class FaceStage:
                 "mirror_averaged_b": emb_b.mirror_averaged,
                 "sharpness_b": round(sharpness_b, 2),
             }
-            if comparison.decision == "no_match" and selections["a"].others:
+            if second is not None:
+                detail["second_opinion"] = second_opinion_dict(second)
+                settled = how_settled(comparison.decision, second.decision)
+                if settled is not None:
+                    detail["settled"] = settled
+            if decision == "no_match" and selections["a"].others:
                 # the face compared is the largest and most central one, not necessarily the applicant's
                 detail["other_faces_a"] = selections["a"].others
-            if comparison.decision == "no_match" and self.portrait.doubtful(sharpness_b, comparison.distance):
+            if decision == "no_match" and self.portrait.doubtful(sharpness_b, comparison.distance):
                 # a blurred portrait that is not far off cannot prove another person: a person looks
                 detail.update(low_quality_portrait=True, sharpness_min=self.portrait.sharpness_min,
                               review_max_distance=self.portrait.review_max_distance)  # fmt: skip
-            if comparison.decision == "no_match":
+            if decision == "no_match":
                 reasons.append(Reason(ReasonCode.FACE_MISMATCH, detail))
-            elif comparison.decision == "uncertain":
+            elif decision == "uncertain":
+                detail["why"] = _why_uncertain(comparison, second)
                 reasons.append(Reason(ReasonCode.FACE_UNCERTAIN, detail))
         liveness = misuse = None
         if selfie_checks:
@@ -303,7 +356,17 @@ class FaceStage:
             misuse=misuse,
             embeddings=embeddings,
             sharpness_b=sharpness_b,
+            second_opinion=second,
         )
+
+    def _second_opinion(
+        self, a: np.ndarray, b: np.ndarray, selections: dict[str, FaceSelection]
+    ) -> FaceComparison:
+        """The second model's comparison of the two selected faces (its own alignment, threshold, band)."""
+        assert self.second is not None
+        found = [(img, selections[k]) for k, img in (("a", a), ("b", b))]
+        emb_a, emb_b = (self.second.embed(img, sel.face, int(sel.rotation)) for img, sel in found)  # type: ignore[arg-type]
+        return compare(emb_a, emb_b, self.second.threshold, self.second.review_band)
 
     def _selfie_checks(
         self,

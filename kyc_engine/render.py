@@ -62,6 +62,13 @@ def print_models(info: dict[str, dict[str, Any]], model_dir: Path, console: Cons
     out.print(table)
 
 
+def _second_opinion_text(second: dict[str, Any]) -> str:
+    return (
+        f"{second['decision'].replace('_', ' ')}, distance {second['distance']:.3f} "
+        f"(threshold {second['distance_threshold']:.3f} ± {second['review_band']:.2f}, {second['model']})"
+    )
+
+
 def print_face_report(report: dict[str, Any], console: Console | None = None) -> None:
     """Print a ``kyc face-compare`` report: decision, similarity vs threshold, each face's evidence."""
     out = console or Console()
@@ -74,6 +81,8 @@ def print_face_report(report: dict[str, Any], console: Console | None = None) ->
             f"  distance {report['distance']:.3f}"
         )
     out.print(f"{head}  model {report['model']}  ({report['elapsed_ms']:.0f} ms)")
+    if report.get("second_opinion"):
+        out.print(f"  second model: {_second_opinion_text(report['second_opinion'])}")
     for key, face in report["faces"].items():
         if face["found"]:
             box = ", ".join(f"{v:.0f}" for v in face["box"])
@@ -130,6 +139,10 @@ def _verify_rows(report: dict[str, Any]) -> list[tuple[bool | None, str, str]]:
                 f"similarity {face['similarity']:.3f} (threshold {face['threshold']:.2f}, {face['model']})",
             )
         )
+        if face.get("second_opinion"):
+            second = face["second_opinion"]
+            agrees = {"match": True, "no_match": False}.get(second["decision"])
+            rows.append((agrees, "face match, second model", _second_opinion_text(second)))
     else:
         rows.append((False, "face match", "no face compared"))
     live = report.get("liveness")

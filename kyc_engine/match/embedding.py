@@ -251,6 +251,21 @@ class SFaceEmbedder:
         self._net = cv2.FaceRecognizerSF.create(str(model_path), "")
 
     @classmethod
+    def from_registry(cls, registry: ModelRegistry) -> SFaceEmbedder | None:
+        """The manifest's ``sface`` entry loaded, with its ``threshold`` / ``review_band`` when set; None when
+        its file is absent (the registry has already said so; a file that differs from the hash never gets
+        here: the registry refuses to load)."""
+        entry = registry.get("sface")
+        if not entry.available:
+            return None
+        extra = entry.spec.extra or {}
+        return cls(
+            registry.path("sface"),
+            threshold=float(extra.get("threshold", SFACE_THRESHOLD)),
+            review_band=float(extra.get("review_band", 0.03)),
+        )
+
+    @classmethod
     def available(cls, model_dir: Path) -> bool:
         """True when the SFace file is in ``model_dir``; logs why it is skipped otherwise."""
         if (model_dir / cls.FILE).is_file():
