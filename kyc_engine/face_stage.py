@@ -129,11 +129,19 @@ class FaceCompareReport:
         }
 
 
+def _second_opinion(
+    model: SFaceEmbedder, a: np.ndarray, b: np.ndarray, selections: dict[str, FaceSelection]
+) -> FaceComparison:
+    """The second model's comparison of the two selected faces (its own alignment, threshold and band)."""
+    found = [(img, selections[k]) for k, img in (("a", a), ("b", b))]
+    emb_a, emb_b = (model.embed(img, sel.face, int(sel.rotation)) for img, sel in found)  # type: ignore[arg-type]
+    return compare(emb_a, emb_b, model.threshold, model.review_band)
+
+
 def _why_uncertain(primary: FaceComparison, second: FaceComparison | None) -> str:
     """The reviewer's one-line reason for ``face.uncertain``: the review band, or the two models disagreeing."""
-    if primary.decision == "uncertain":
+    if primary.decision == "uncertain" or second is None:
         return "within the review band"
-    assert second is not None  # a firm primary decision becomes uncertain only by a contradiction
     verb = "matches" if primary.decision == "match" else "does not match"
     return (
         f"{primary.model} {verb} but {second.model} says the opposite "
@@ -311,7 +319,7 @@ class FaceStage:
             comparison = compare(emb_a, emb_b, self.embedder.threshold, self.embedder.review_band)
             if self.second is not None:
                 t = time.perf_counter()
-                second = self._second_opinion(a, b, selections)
+                second = _second_opinion(self.second, a, b, selections)
                 timings["embed_second"] = (time.perf_counter() - t) * 1000
             decision = settle(comparison.decision, None if second is None else second.decision)
             detail: dict[str, Any] = {
@@ -358,15 +366,6 @@ class FaceStage:
             sharpness_b=sharpness_b,
             second_opinion=second,
         )
-
-    def _second_opinion(
-        self, a: np.ndarray, b: np.ndarray, selections: dict[str, FaceSelection]
-    ) -> FaceComparison:
-        """The second model's comparison of the two selected faces (its own alignment, threshold, band)."""
-        assert self.second is not None
-        found = [(img, selections[k]) for k, img in (("a", a), ("b", b))]
-        emb_a, emb_b = (self.second.embed(img, sel.face, int(sel.rotation)) for img, sel in found)  # type: ignore[arg-type]
-        return compare(emb_a, emb_b, self.second.threshold, self.second.review_band)
 
     def _selfie_checks(
         self,
