@@ -75,12 +75,9 @@ def second_model_text(
             "Second face model (SFace, `kyc_engine/match/second_opinion.py`): its file is not in the model "
             "directory, so it is not measured and the engine runs on dlib alone."
         )
-    gen, imp = split(sets["all pairs"], distances(sets["all pairs"], vec, second.metric))
-    chosen = choose_threshold(gen, imp, far=0.001)
-    rows = []
-    for name, pairs in sets.items():
-        g, i = split(pairs, distances(pairs, vec, second.metric))
-        rows.append([name, *metrics_row(g, i), f"{i.min():.3f}" if i.size else "–"])
+    scored = {name: split(pairs, distances(pairs, vec, second.metric)) for name, pairs in sets.items()}
+    chosen = choose_threshold(*scored["all pairs"], far=0.001)
+    rows = [[name, *metrics_row(g, i), f"{i.min():.3f}" if i.size else "–"] for name, (g, i) in scored.items()]
     return (
         f"Second face model `{second.model}` ({second.metric} distance): threshold at FAR 0.1 % on all pairs "
         f"{chosen:.3f}; the manifest's is {second.threshold:.3f} (band ±{second.review_band:.2f}).\n\n"

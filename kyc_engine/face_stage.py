@@ -233,8 +233,9 @@ class PortraitPolicy:
 
 
 class FaceStage:
-    """YuNet detection + dlib 5-point alignment + ResNet embedding + calibrated 1:1 comparison, and the
-    selfie checks (MiniFASNet passive liveness, misuse) when built with them."""
+    """YuNet detection + dlib 5-point alignment + ResNet embedding + calibrated 1:1 comparison (heard with a
+    second model's when built with one: :mod:`.match.second_opinion`), and the selfie checks (MiniFASNet
+    passive liveness, misuse) when built with them."""
 
     def __init__(
         self,

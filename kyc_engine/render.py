@@ -141,8 +141,8 @@ def _verify_rows(report: dict[str, Any]) -> list[tuple[bool | None, str, str]]:
         )
         if face.get("second_opinion"):
             second = face["second_opinion"]
-            agrees = {"match": True, "no_match": False}.get(second["decision"])
-            rows.append((agrees, "face match, second model", _second_opinion_text(second)))
+            ok = {"match": True, "no_match": False}.get(second["decision"])
+            rows.append((ok, "face match, second model", _second_opinion_text(second)))
     else:
         rows.append((False, "face match", "no face compared"))
     live = report.get("liveness")

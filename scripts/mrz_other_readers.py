@@ -72,7 +72,6 @@ def split_lines(grey: np.ndarray, n: int) -> list[np.ndarray]:
 def main() -> int:
     from kyc_engine.engine import Engine
     from kyc_engine.imageio import load_image_file
-    from kyc_engine.manifest import ModelRegistry
     from kyc_engine.mrz.ocrline import OcrLine
     from kyc_engine.mrz.repair import decode_mrz
     from kyc_engine.mrz_stage import prepare_crop
@@ -85,9 +84,9 @@ def main() -> int:
     ap.add_argument("--ppocr-rec", type=Path, default=None, help="PaddleOCR recognition .onnx")
     args = ap.parse_args()
     settings = get_settings()
-    stage = Engine.from_settings(settings).mrz
-    registry = ModelRegistry.load(settings.manifest_path, settings.model_dir, ("mrz",))
-    tessdata = settings.ocr.mrz_tessdata_dir or registry.path("mrz_ocr").parent
+    engine = Engine.from_settings(settings)
+    stage = engine.mrz
+    tessdata = settings.ocr.mrz_tessdata_dir or engine.models.path("mrz_ocr").parent  # as Engine finds it
     readers: dict[str, Any] = {"float": MrzRecognizer(tessdata, integer=False)}
     if args.ppocr_rec:
         readers["ppocr"] = PaddleLineReader(args.ppocr_rec)

@@ -60,6 +60,7 @@ DLIB_THRESHOLD: Final = 0.56
 DLIB_REVIEW_BAND: Final = 0.03
 #: opencv_zoo's reference cosine-similarity threshold 0.363, as a ``1 - cosine`` distance; not calibrated here.
 SFACE_THRESHOLD: Final = 0.637
+SFACE_REVIEW_BAND: Final = 0.03
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,7 +244,7 @@ class SFaceEmbedder:
     FILE: Final = "face_recognition_sface_2021dec.onnx"
 
     def __init__(
-        self, model_path: Path, *, threshold: float = SFACE_THRESHOLD, review_band: float = 0.03
+        self, model_path: Path, *, threshold: float = SFACE_THRESHOLD, review_band: float = SFACE_REVIEW_BAND
     ) -> None:
         self.model_sha256 = _model_files({"sface": model_path})
         self.threshold = threshold
@@ -262,7 +263,7 @@ class SFaceEmbedder:
         return cls(
             registry.path("sface"),
             threshold=float(extra.get("threshold", SFACE_THRESHOLD)),
-            review_band=float(extra.get("review_band", 0.03)),
+            review_band=float(extra.get("review_band", SFACE_REVIEW_BAND)),
         )
 
     @classmethod
